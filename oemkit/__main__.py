@@ -1,0 +1,5 @@
+"""``python -m oemkit``."""
+
+from oemkit.cli import main
+
+main()

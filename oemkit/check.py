@@ -1,0 +1,111 @@
+"""Resolve and validate profiles: the ``check`` step, one profile at a time (streamed, never the portfolio).
+
+Order: resolve (YAML, extends) -> schema validation -> domain rules. All problems of a profile are
+reported in one run; a profile whose schema fails is not run through the domain rules (they need
+a valid model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from oemkit.errors import Finding
+from oemkit.loader import Resolved, resolve, role_of
+
+if TYPE_CHECKING:
+    from oemkit.model import Profile
+    from oemkit.workspace import Workspace
+
+__all__ = ["CheckReport", "ProfileResult", "check", "check_profile", "iter_check"]
+
+
+@dataclass
+class ProfileResult:
+    """Outcome of checking one file."""
+
+    path: str
+    resolved: Resolved
+    profile: Profile | None
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return self.profile is not None and not any(f.severity == "error" for f in self.findings)
+
+
+@dataclass
+class CheckReport:
+    """Outcome of checking several files (the ``check --format json`` shape)."""
+
+    profiles: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+    def to_json(self) -> dict[str, object]:
+        return {"profiles": self.profiles, "errors": self.errors, "warnings": self.warnings,
+                "findings": [f.to_json() for f in self.findings]}
+
+
+def check_profile(ws: Workspace, path: Path, *, rules: bool = True) -> ProfileResult:
+    """Resolve and validate one file. Buildable files get the full model and the domain rules."""
+    from oemkit.validate import validate, validate_layer
+
+    resolved = resolve(ws, path)
+    if not resolved.ok:
+        return ProfileResult(resolved.path, resolved, None, sorted(set(resolved.findings), key=Finding.sort_key))
+    if not resolved.buildable:
+        findings = validate_layer(resolved)
+        if role_of(resolved.path) == "region" and not findings:
+            findings = _region_pack_findings(resolved)
+        return ProfileResult(resolved.path, resolved, None, findings)
+    profile, findings = validate(resolved)
+    if profile is not None and rules:
+        from oemkit.rules import RuleContext, run_rules
+
+        findings = sorted(set(run_rules(RuleContext(profile, resolved, ws))), key=Finding.sort_key)
+    return ProfileResult(resolved.path, resolved, profile, findings)
+
+
+def _region_pack_findings(resolved: Resolved) -> list[Finding]:
+    import jsonschema
+
+    from oemkit.schema import region_pack_schema
+
+    validator = jsonschema.Draft202012Validator(region_pack_schema())
+    out = []
+    for err in validator.iter_errors(resolved.data):
+        path = ".".join(str(p) for p in err.absolute_path)
+        node = resolved.prov.get(path) or resolved.prov.get("")
+        origin = node.origin if node is not None else None
+        out.append(Finding(rule="REGION-PACK", severity="error", file=resolved.path,
+                           line=origin.line if origin else 1, column=origin.column if origin else 1, path=path,
+                           message=f"region pack is incomplete: {err.message}.",
+                           hint="a region pack sets every region fact; see schemas/region-pack.schema.json.",
+                           source="oemkit region pack schema (schemas/region-pack.schema.json)"))
+    return out
+
+
+def iter_check(ws: Workspace, paths: Iterable[Path]) -> Iterator[ProfileResult]:
+    """Check files one by one (streaming)."""
+    for path in paths:
+        yield check_profile(ws, path)
+
+
+def check(ws: Workspace, paths: Iterable[Path] | None = None) -> CheckReport:
+    """Check the given files, or every buildable profile of the workspace."""
+    report = CheckReport()
+    for result in iter_check(ws, ws.buildable() if paths is None else paths):
+        report.profiles += 1
+        report.findings.extend(result.findings)
+    report.findings.sort(key=Finding.sort_key)
+    return report

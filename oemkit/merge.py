@@ -1,0 +1,85 @@
+"""Merge annotated trees layer by layer, keeping provenance.
+
+Rules (fixed by the profile format): mappings merge key by key; scalars and lists of scalars are
+replaced whole; a list whose strategy is ``id`` merges item by item on ``id`` and an item with
+``remove: true`` drops the inherited one; ``null`` replaces (clears) an inherited value. Each
+replaced value is remembered in the winner's ``overridden`` chain. Inputs are never mutated, so
+cached base layers can be shared between profiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from oemkit.tree import Leaf, MapNode, Override, SeqNode, TNode, to_plain
+
+__all__ = ["merge", "schema_path"]
+
+
+def schema_path(path: str, key: str | int) -> str:
+    """Extend a schema path; list items are ``*`` so strategies do not depend on indices."""
+    part = "*" if isinstance(key, int) else key
+    return f"{path}.{part}" if path else part
+
+
+def _item_id(node: TNode) -> object:
+    if isinstance(node, MapNode):
+        ident = node.items.get("id")
+        if isinstance(ident, Leaf) and isinstance(ident.value, (int, str)) and not isinstance(ident.value, bool):
+            return ident.value
+    return None
+
+
+def _is_removal(node: TNode) -> bool:
+    if not isinstance(node, MapNode):
+        return False
+    flag = node.items.get("remove")
+    return isinstance(flag, Leaf) and flag.value is True
+
+
+def _replace(base: TNode | None, over: TNode) -> TNode:
+    if base is None:
+        return over
+    chain = (Override(base.origin, to_plain(base)), *base.overridden)
+    if isinstance(over, Leaf):
+        return Leaf(over.value, over.origin, chain)
+    if isinstance(over, SeqNode):
+        return SeqNode(over.items, over.origin, chain)
+    return MapNode(over.items, over.origin, over.key_origins, chain)
+
+
+def _merge_by_id(base: SeqNode, over: SeqNode, spath: str, strategies: Mapping[str, str]) -> SeqNode:
+    items: list[TNode] = list(base.items)
+    index = {ident: i for i, n in enumerate(items) if (ident := _item_id(n)) is not None}
+    removed: set[int] = set()
+    item_path = schema_path(spath, 0)
+    for node in over.items:
+        ident = _item_id(node)
+        if ident is not None and _is_removal(node):
+            if ident in index:
+                removed.add(index[ident])
+            continue
+        if ident is not None and ident in index:
+            items[index[ident]] = merge(items[index[ident]], node, item_path, strategies)
+        else:
+            if ident is not None:
+                index[ident] = len(items)
+            items.append(node)
+    kept = [n for i, n in enumerate(items) if i not in removed and not _is_removal(n)]
+    return SeqNode(kept, over.origin, base.overridden)
+
+
+def merge(base: TNode | None, over: TNode, spath: str, strategies: Mapping[str, str]) -> TNode:
+    """Merge ``over`` onto ``base`` at schema path ``spath`` and return a new tree."""
+    if isinstance(over, MapNode) and isinstance(base, MapNode):
+        items = dict(base.items)
+        key_origins = dict(base.key_origins)
+        for key, node in over.items.items():
+            items[key] = merge(items.get(key), node, schema_path(spath, key), strategies)
+            key_origins[key] = over.key_origins.get(key, node.origin)
+        return MapNode(items, over.origin, key_origins, base.overridden)
+    if isinstance(over, SeqNode) and isinstance(base, SeqNode) and strategies.get(spath) == "id":
+        return _merge_by_id(base, over, spath, strategies)
+    if isinstance(over, SeqNode) and base is None and strategies.get(spath) == "id":
+        return SeqNode([n for n in over.items if not _is_removal(n)], over.origin)
+    return _replace(base, over)

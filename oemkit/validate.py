@@ -1,0 +1,150 @@
+"""Resolved document -> validated :class:`~oemkit.model.Profile`, or findings that point at the YAML.
+
+Pydantic errors become findings with the file and line of the offending value (for an inherited
+value: the file that set it), the dotted key path, a fix hint and "did you mean" for unknown keys
+and enum values. Single files that are not buildable (bases, region packs) are checked against
+the exported layer schema instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from oemkit.errors import Finding
+from oemkit.fields import children, lookup, schema_path_of
+from oemkit.loader import Resolved
+from oemkit.model import Profile
+from oemkit.tree import MapNode, Origin, TNode
+
+__all__ = ["validate", "validate_layer"]
+
+_SRC = "oemkit profile schema (schemas/profile.schema.json)"
+
+
+def _origin_for(prov: dict[str, TNode], path: str, fallback: str) -> tuple[Origin, bool]:
+    """The origin of the value at ``path``, else of its nearest existing ancestor (exact?)."""
+    node = prov.get(path)
+    if node is not None:
+        return node.origin, True
+    probe = path
+    while "." in probe:
+        probe = probe.rsplit(".", 1)[0]
+        node = prov.get(probe)
+        if node is not None:
+            return node.origin, False
+    root = prov.get("")
+    return (root.origin if root is not None else Origin(fallback, 1, 1)), False
+
+
+def _suggest(word: str, options: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, [str(o) for o in options], n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def _describe(path: str) -> str:
+    meta = lookup(path)
+    return f" ({meta.description})" if meta is not None and meta.description else ""
+
+
+def _one(err: dict[str, Any], prov: dict[str, TNode], fallback: str) -> Finding:
+    loc = [str(p) for p in err["loc"]]
+    path = ".".join(loc)
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    origin, exact = _origin_for(prov, path, fallback)
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        parent_path = ".".join(loc[:-1])
+        parent = prov.get(parent_path)
+        if isinstance(parent, MapNode) and key in parent.key_origins:
+            origin = parent.key_origins[key]
+        allowed = children(schema_path_of(parent_path))
+        where = f"'{parent_path}'" if parent_path else "the top level"
+        return _mk("SCHEMA-UNKNOWN-KEY", origin, path, f"unknown key '{key}' in {where}.{_suggest(key, allowed)}",
+                   "use one of: " + ", ".join(allowed) + "." if allowed else "remove the key.")
+    if kind == "missing":
+        return _mk("SCHEMA-MISSING", origin, path, f"required key '{path}' is missing{_describe(path)}.",
+                   f"add '{loc[-1]}' here or in a file this one extends.")
+    if kind in ("literal_error", "enum"):
+        expected = ctx.get("expected", "")
+        options = [o.strip().strip("'\"") for o in str(expected).replace(" or ", ",").split(",") if o.strip()]
+        hint = f"use one of: {expected}."
+        extra = _suggest(str(value), options) if isinstance(value, str) else ""
+        if path == "ocpp.version" and isinstance(value, float):
+            hint = 'quote the version: version: "1.6J" or version: "2.0.1".'
+        return _mk("SCHEMA-ENUM", origin, path, f"{value!r} is not allowed here.{extra}", hint)
+    if kind.endswith("_type") or kind in ("model_type", "list_type", "dict_type", "model_attributes_type"):
+        want = kind.removesuffix("_type").replace("model", "mapping").replace("dict", "mapping")
+        hint = f"write a {want} here{_describe(path)}."
+        if want == "bool" and isinstance(value, str):
+            hint = "write true or false (YAML 1.2: yes/no/on/off are strings)."
+        elif want in ("int", "float") and isinstance(value, str):
+            hint = f"write the number without quotes{_describe(path)}."
+        return _mk("SCHEMA-TYPE", origin, path, f"{value!r} is not a {want}.", hint)
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number",
+                "too_short", "too_long", "string_too_short", "string_too_long", "decimal_max_places",
+                "decimal_max_digits", "int_from_float"):
+        return _mk("SCHEMA-RANGE", origin, path, f"{_short(value)} is out of range: {err['msg']}.",
+                   f"use a value within the allowed range{_describe(path)}.")
+    if kind == "string_pattern_mismatch":
+        return _mk("SCHEMA-FORMAT", origin, path, f"{_short(value)} has the wrong format{_describe(path)}.",
+                   f"match the pattern {ctx.get('pattern', '')}.")
+    _ = exact
+    return _mk("SCHEMA-INVALID", origin, path, f"{_short(value)}: {err['msg']}.", f"fix the value{_describe(path)}.")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _mk(rule: str, origin: Origin, path: str, message: str, hint: str) -> Finding:
+    return Finding(rule=rule, severity="error", file=origin.file, line=origin.line, column=origin.column,
+                   path=path, message=message, hint=hint, source=_SRC)
+
+
+def validate(resolved: Resolved) -> tuple[Profile | None, list[Finding]]:
+    """Validate a resolved buildable profile; all schema errors at once."""
+    try:
+        return Profile.model_validate(resolved.data), []
+    except ValidationError as exc:
+        findings = [_one(dict(e), resolved.prov, resolved.path) for e in exc.errors(include_url=False)]
+        return None, sorted(set(findings), key=Finding.sort_key)
+
+
+@functools.cache
+def _layer_validator() -> Any:
+    import jsonschema
+
+    from oemkit.schema import layer_schema
+
+    schema = json.loads(json.dumps(layer_schema()))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate_layer(resolved: Resolved) -> list[Finding]:
+    """Check a single non-buildable file (a base or region pack) against the layer schema."""
+    out: list[Finding] = []
+    for err in _layer_validator().iter_errors(resolved.data):
+        path = ".".join(str(p) for p in err.absolute_path)
+        if err.validator == "additionalProperties":
+            extra = [k for k in (err.instance or {}) if k not in (err.schema.get("properties") or {})]
+            for key in extra:
+                sub = f"{path}.{key}" if path else key
+                parent = resolved.prov.get(path)
+                origin = (parent.key_origins.get(key, parent.origin) if isinstance(parent, MapNode)
+                          else Origin(resolved.path, 1, 1))
+                allowed = tuple(err.schema.get("properties") or ())
+                out.append(_mk("SCHEMA-UNKNOWN-KEY", origin, sub, f"unknown key '{key}'.{_suggest(key, allowed)}",
+                               "use one of: " + ", ".join(allowed) + "."))
+            continue
+        origin, _ = _origin_for(resolved.prov, path, resolved.path)
+        out.append(_mk("SCHEMA-INVALID", origin, path, f"{_short(err.instance)}: {err.message}.",
+                       f"fix the value{_describe(path)}."))
+    return sorted(set(out), key=Finding.sort_key)

@@ -1,0 +1,125 @@
+"""The workspace: where profiles live, which are buildable, and where templates and schemas come from.
+
+A workspace is the nearest folder upward holding ``profiles/`` and a ``pyproject.toml`` with a
+``[tool.oemkit]`` table (or the folder given with ``--workspace``). Templates and schemas of the
+workspace win over the ones packed into the wheel.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from oemkit.errors import UsageError
+
+__all__ = ["Workspace", "data_dir", "find_workspace"]
+
+_VARIANT_RE = re.compile(rb"^variant[ \t]*:", re.MULTILINE)
+_PKG = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """A packed data folder (``templates`` or ``schemas``): the wheel's copy, or the source tree's."""
+    packed = _PKG / "_data" / name
+    if packed.is_dir():
+        return packed
+    return _PKG.parent / name
+
+
+def _is_workspace(folder: Path) -> bool:
+    if not (folder / "profiles").is_dir():
+        return False
+    try:
+        with open(folder / "pyproject.toml", "rb") as fh:
+            return "oemkit" in tomllib.load(fh).get("tool", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
+def find_workspace(start: Path | None = None, explicit: Path | None = None) -> Workspace:
+    """The workspace for ``start`` (default: the current folder) or the explicit one."""
+    if explicit is not None:
+        root = explicit.resolve()
+        if not (root / "profiles").is_dir():
+            raise UsageError(f"{explicit}: not an oemkit workspace (no profiles/ folder). "
+                             "Pass the folder that holds profiles/ and pyproject.toml.")
+        return Workspace(root)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_workspace(folder):
+            return Workspace(folder)
+    raise UsageError(f"{here}: no oemkit workspace here or above (a folder with profiles/ and a pyproject.toml "
+                     "holding [tool.oemkit]). Run inside a workspace or pass --workspace DIR.")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A resolved workspace root."""
+
+    root: Path
+
+    @property
+    def profiles(self) -> Path:
+        return self.root / "profiles"
+
+    def rel(self, path: Path) -> str:
+        """Workspace-relative POSIX path (as findings show it); absolute if outside."""
+        try:
+            return PurePosixPath(Path(os.path.abspath(path)).relative_to(self.root)).as_posix()
+        except ValueError:
+            return str(path)
+
+    def contains(self, path: Path) -> bool:
+        """True when the real path (symlinks followed) is inside the workspace."""
+        try:
+            Path(os.path.realpath(path)).relative_to(os.path.realpath(self.root))
+        except ValueError:
+            return False
+        return True
+
+    def templates_dir(self) -> Path:
+        own = self.root / "templates"
+        return own if own.is_dir() else data_dir("templates")
+
+    def schemas_dir(self) -> Path:
+        own = self.root / "schemas"
+        return own if own.is_dir() else data_dir("schemas")
+
+    def buildable(self) -> list[Path]:
+        """Partner files that declare ``variant:``, sorted; cheap (no YAML parse)."""
+        found: list[Path] = []
+        partners = self.profiles / "partners"
+        if not partners.is_dir():
+            return found
+        for path in sorted(partners.rglob("*.yaml")):
+            if path.is_file() and not path.is_symlink():
+                try:
+                    with open(path, "rb") as fh:
+                        head = fh.read(1024 * 1024)
+                except OSError:
+                    continue
+                if _VARIANT_RE.search(head):
+                    found.append(path)
+        return found
+
+    def select(self, names: list[str]) -> list[Path]:
+        """Profiles named on the command line: paths, partner ids (all their variants) or bundle ids."""
+        out: list[Path] = []
+        buildable: list[Path] | None = None
+        for arg in names:
+            path = Path(arg)
+            if path.exists() or path.is_symlink():
+                out.append(path.absolute())
+                continue
+            if buildable is None:
+                buildable = self.buildable()
+            hits = [p for p in buildable if p.parent.name == arg] or [
+                p for p in buildable if f"{p.parent.name}-{p.stem}" == arg or p.stem == arg]
+            if not hits:
+                raise UsageError(f"{arg}: no such file, partner or profile. Pass a profile YAML file, a partner "
+                                 "id such as voltway, or a bundle id such as voltway-home-22-gb.")
+            out.extend(hits)
+        return out

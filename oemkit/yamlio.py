@@ -1,0 +1,282 @@
+"""Read one YAML file into an annotated tree: YAML 1.2 core schema, a position for every value.
+
+libyaml (through PyYAML's ``CParser``) builds the node graph with marks; a small resolver gives
+YAML 1.2 core-schema semantics (``NO``, ``on``, ``yes`` stay strings; ``02:00`` is a string), and
+:func:`_build` turns nodes into :mod:`oemkit.tree` nodes while enforcing the documented bounds
+(file size, aliases, depth, nodes), rejecting duplicate keys, tags, merge keys and non-string keys.
+Merging and ``extends`` live in :mod:`oemkit.merge` and :mod:`oemkit.loader`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import yaml
+from yaml._yaml import CParser
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from oemkit.errors import Finding
+from oemkit.tree import Leaf, MapNode, Origin, SeqNode, TNode
+
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "LoadFailure",
+    "parse_bytes",
+]
+
+#: Bounds, documented in the README ("Limits"): anything beyond is refused with a finding.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_ALIASES = 100
+MAX_DEPTH = 64
+MAX_NODES = 100_000
+
+_CORE = "tag:yaml.org,2002:"
+
+
+class LoadFailure(Exception):
+    """A file cannot be read as a profile layer; carries the finding."""
+
+    def __init__(self, finding: Finding) -> None:
+        self.finding = finding
+        super().__init__(finding.text())
+
+
+class _CoreResolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core schema (not PyYAML's 1.1 rules: no yes/no/on/off, no sexagesimals, no timestamps)."""
+
+
+_CoreResolver.yaml_implicit_resolvers = {}
+for _tag, _regexp, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+):
+    _CoreResolver.add_implicit_resolver(_CORE + _tag, re.compile(_regexp), list(_first))
+
+
+class _Composer(CParser, _CoreResolver):  # type: ignore[misc]
+    """libyaml parser + composer with the core-schema resolver; composes nodes only."""
+
+    def __init__(self, stream: str) -> None:
+        CParser.__init__(self, stream)
+        _CoreResolver.__init__(self)
+
+
+def _finding(rule: str, file: str, line: int, column: int, message: str, hint: str, path: str = "") -> LoadFailure:
+    return LoadFailure(
+        Finding(rule=rule, severity="error", file=file, line=line, column=column, path=path,
+                message=message, hint=hint, source="YAML 1.2.2 spec; oemkit profile format")
+    )
+
+
+def _decode(data: bytes, file: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and (data[0] == 0 or data[1] == 0)):
+        raise _finding("YAML-ENCODING", file, 1, 1, "the file is UTF-16 or UTF-32, not UTF-8.",
+                       "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8).")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a UTF-8 BOM is allowed by YAML and carries no meaning
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _finding("YAML-ENCODING", file, line, col,
+                       f"byte 0x{data[exc.start]:02x} is not valid UTF-8 (the file was probably saved as "
+                       "Latin-1 or Windows-1252).", "save the file as UTF-8 and check the characters on "
+                       "that line.") from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise _finding("YAML-ENCODING", file, line, nul - (text.rfind("\n", 0, nul) + 1) + 1,
+                       "the file contains a NUL byte.", "remove the NUL byte; profiles are plain UTF-8 text.")
+    return text
+
+
+def _depth_bound(text: str) -> int:
+    """A cheap upper bound of the nesting depth: every level needs an indicator or a new line."""
+    return sum(text.count(c) for c in "[{-:?\n")
+
+
+def _check_depth_by_events(text: str, file: str) -> None:
+    """Exact depth check on the event stream (iterative), run only when the cheap bound is high.
+
+    libyaml's composer recurses in C; very deep nesting would crash the interpreter, so it must
+    never see it.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Composer):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise _finding("YAML-LIMIT", file, mark.line + 1, mark.column + 1,
+                                   f"nesting is deeper than {MAX_DEPTH} levels.",
+                                   "flatten the structure; no profile key nests that deep.")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the composer reports syntax errors with their position
+
+
+_HINTS = (
+    ("found duplicate anchor", "give each anchor (&name) a unique name."),
+    ("found undefined alias", "define the anchor (&name) before using the alias (*name)."),
+    ("mapping values are not allowed here", "quote the value (\"...\") if it contains ': ', or fix the indentation."),
+    ("expected <block end>", "check the indentation of this line against the lines above."),
+)
+
+
+def _syntax_failure(exc: yaml.YAMLError, file: str, source: str) -> LoadFailure:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    if mark is not None and source[mark.index : mark.index + 1] == "\t":
+        return _finding("YAML-TAB", file, line, col, "a tab character is used where YAML needs spaces.",
+                        "indent with spaces only (set your editor to insert spaces for Tab).")
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    msg = f"YAML syntax error: {problem}" + (f" ({context})" if context else "") + "."
+    text = str(exc)
+    hint = next((h for needle, h in _HINTS if needle in text), "fix the YAML syntax at this position.")
+    return _finding("YAML-SYNTAX", file, line, col, msg, hint)
+
+
+class _Builder:
+    """Turns a composed node graph into a tree, enforcing bounds; one instance per file."""
+
+    __slots__ = ("aliases", "file", "nodes", "seen")
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.aliases = 0
+        self.nodes = 0
+        self.seen: set[int] = set()
+
+    def origin(self, node: Node) -> Origin:
+        return Origin(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def fail(self, rule: str, node: Node, message: str, hint: str, path: str = "") -> LoadFailure:
+        o = self.origin(node)
+        return _finding(rule, self.file, o.line, o.column, message, hint, path)
+
+    def build(self, node: Node, path: str, depth: int) -> TNode:
+        if id(node) in self.seen:
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise self.fail("YAML-LIMIT", node, f"more than {MAX_ALIASES} alias expansions.",
+                                "write the values out or use 'extends'; large alias expansions are refused "
+                                "to protect the build (billion-laughs attack).", path)
+        self.seen.add(id(node))
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail("YAML-LIMIT", node, f"more than {MAX_NODES} values in one file.",
+                            "split the file; no profile needs that many values.", path)
+        if depth > MAX_DEPTH:
+            raise self.fail("YAML-LIMIT", node, f"nesting is deeper than {MAX_DEPTH} levels.",
+                            "flatten the structure; no profile key nests that deep.", path)
+        tag = node.tag
+        if isinstance(node, ScalarNode):
+            return Leaf(self.scalar(node, path), self.origin(node))
+        if isinstance(node, SequenceNode):
+            if tag != _CORE + "seq":
+                raise self._tag_error(node, path)
+            seq = SeqNode([self.build(item, f"{path}.{i}" if path else str(i), depth + 1)
+                           for i, item in enumerate(node.value)], self.origin(node))
+            return seq
+        if isinstance(node, MappingNode):
+            if tag != _CORE + "map":
+                raise self._tag_error(node, path)
+            items: dict[str, TNode] = {}
+            key_origins: dict[str, Origin] = {}
+            for knode, vnode in node.value:
+                if not isinstance(knode, ScalarNode):
+                    raise self.fail("YAML-KEY", knode, "a key must be a plain name, not a list or mapping.",
+                                    "use a string key.", path)
+                key = self.scalar(knode, path)
+                if knode.value == "<<" and not knode.style:
+                    raise self.fail("YAML-MERGE-KEY", knode, "merge keys ('<<') are YAML 1.1 and not supported.",
+                                    "use 'extends' to inherit from another file, or write the keys out.", path)
+                if not isinstance(key, str):
+                    raise self.fail("YAML-KEY", knode, f"key {knode.value!r} is read as a {type(key).__name__}, "
+                                    "not a string.", f"quote it (\"{knode.value}\") if it is meant as a name.",
+                                    path)
+                sub = f"{path}.{key}" if path else key
+                if key in items:
+                    first = key_origins[key]
+                    raise self.fail("YAML-DUPLICATE-KEY", knode,
+                                    f"key '{key}' appears twice (first at line {first.line}).",
+                                    "keep one of them; YAML 1.2 forbids duplicate keys and the second would "
+                                    "silently win.", sub)
+                key_origins[key] = self.origin(knode)
+                items[key] = self.build(vnode, sub, depth + 1)
+            return MapNode(items, self.origin(node), key_origins)
+        raise self.fail("YAML-SYNTAX", node, "unsupported YAML node.", "use mappings, lists and scalars.", path)
+
+    def _tag_error(self, node: Node, path: str) -> LoadFailure:
+        return self.fail("YAML-TAG", node, f"tag {node.tag!r} is not allowed in a profile.",
+                         "remove the tag; profiles use plain YAML values only.", path)
+
+    def scalar(self, node: ScalarNode, path: str) -> Any:
+        tag, value = node.tag, node.value
+        if tag == _CORE + "str":
+            return value
+        if tag == _CORE + "null":
+            return None
+        if tag == _CORE + "bool":
+            return value.lower() == "true"
+        if tag == _CORE + "int":
+            if len(value) > 40:
+                raise self.fail("YAML-LIMIT", node, "integer with more than 40 digits.",
+                                "use a realistic number.", path)
+            if value.startswith("0o"):
+                return int(value[2:], 8)
+            if value.startswith("0x"):
+                return int(value[2:], 16)
+            return int(value)
+        if tag == _CORE + "float":
+            low = value.lower()
+            if low.endswith(".inf"):
+                return -math.inf if low.startswith("-") else math.inf
+            if low == ".nan":
+                return math.nan
+            return float(value)
+        raise self._tag_error(node, path)
+
+
+def parse_bytes(data: bytes, file: str) -> TNode:
+    """Parse one YAML document into a tree; raise :class:`LoadFailure` with a finding."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _finding("YAML-LIMIT", file, 1, 1,
+                       f"the file is {len(data):,} bytes; profiles are limited to {MAX_FILE_BYTES:,} bytes.",
+                       "split it into layers with 'extends' or remove pasted data.")
+    text = _decode(data, file)
+    if _depth_bound(text) > 4000:
+        _check_depth_by_events(text, file)
+    try:
+        composer = _Composer(text)
+        try:
+            node = composer.get_single_node()
+        finally:
+            composer.dispose()
+    except yaml.YAMLError as exc:
+        raise _syntax_failure(exc, file, text) from None
+    if node is None:
+        raise _finding("YAML-EMPTY", file, 1, 1, "the file is empty.",
+                       "add at least 'schema_version: 1', or delete the file.")
+    tree = _Builder(file).build(node, "", 0)
+    if not isinstance(tree, MapNode):
+        o = tree.origin
+        kind = "a list" if isinstance(tree, SeqNode) else "a single value"
+        raise _finding("YAML-TOP-LEVEL", file, o.line, o.column, f"the top level is {kind}, not a mapping.",
+                       "start the file with keys such as 'schema_version: 1' and 'extends: [...]'.")
+    return tree
