@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 __all__ = [
     "IMPACTS",
     "LAYERS",
+    "STRICT",
     "Color",
     "CountryCode",
     "HHMMWindow",
@@ -24,7 +25,6 @@ __all__ = [
     "Slug",
     "leaf",
     "node",
-    "STRICT",
 ]
 
 Layer = Literal["firmware", "software", "meta"]

@@ -64,7 +64,7 @@ for _tag, _regexp, _first in (
     _CoreResolver.add_implicit_resolver(_CORE + _tag, re.compile(_regexp), list(_first))
 
 
-class _Composer(CParser, _CoreResolver):  # type: ignore[misc]
+class _Composer(CParser, _CoreResolver):
     """libyaml parser + composer with the core-schema resolver; composes nodes only."""
 
     def __init__(self, stream: str) -> None:
@@ -115,12 +115,13 @@ def _check_depth_by_events(text: str, file: str) -> None:
     """
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Composer):
+        for event in yaml.parse(text, Loader=_Composer):  # type: ignore[arg-type]
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    raise _finding("YAML-LIMIT", file, mark.line + 1, mark.column + 1,
+                    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+                    raise _finding("YAML-LIMIT", file, line, col,
                                    f"nesting is deeper than {MAX_DEPTH} levels.",
                                    "flatten the structure; no profile key nests that deep.")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):

@@ -22,10 +22,10 @@ def _fmt(value: object) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from oemkit.check import CheckReport
     from oemkit.explain import explain
     from oemkit.loader import resolve
     from oemkit.report import render_text
-    from oemkit.check import CheckReport
 
     ws = workspace_of(args)
     path = ws.select([args.profile])[0]
