@@ -170,7 +170,7 @@ class Hardware(BaseModel):
     max_power_kw: float = leaf("Rated power of the charger (kW).", "firmware", "recertify", gt=0, le=1000)
     connectors: list[Connector] = node("Connectors; merged item by item on 'id', 'remove: true' drops one.",
                                        merge="id", min_length=1, max_length=8)
-    rcd: Rcd = node("Residual current protection.")
+    rcd: Rcd = node("Residual current device (RCD) fitted.")
     meter: Meter = node("Energy meter.")
     rfid: Literal["none", "iso14443", "iso15693"] = leaf("RFID reader fitted.", "firmware", "reflash")
     display: Literal["none", "segment", "lcd"] = leaf("Display fitted.", "firmware", "reflash")
@@ -220,7 +220,7 @@ class Charging(BaseModel):
     offline_mode: Literal["free_vend", "local_auth_list", "deny"] = leaf(
         "What the charger does without a backend connection.", "firmware", "reflash")
     iso15118: Iso15118 = node("ISO 15118 settings.")
-    connector_lock: ConnectorLock = node("Connector lock behaviour.", default_factory=ConnectorLock)
+    connector_lock: ConnectorLock = node("How the connector lock behaves.", default_factory=ConnectorLock)
 
 
 class Ocpp(BaseModel):

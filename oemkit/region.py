@@ -89,7 +89,7 @@ class Region(BaseModel):
     country: CountryCode = leaf("ISO 3166-1 alpha-2 country code.", "firmware", "recertify")
     name: str = leaf("Human-readable market name.", "software", "hot", min_length=1, max_length=60)
     grid: Grid = node("The electrical supply of the market.")
-    connectors: RegionConnectors = node("Connector types the market accepts.")
+    connectors: RegionConnectors = node("Connector types allowed in the market, AC and DC.")
     currency: str = leaf("ISO 4217 currency code used for prices.", "software", "hot",
                          pattern=r"^[A-Z]{3}$")
     languages: list[str] = leaf("BCP 47 language tags customers expect.", "software", "hot", min_length=1)
