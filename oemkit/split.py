@@ -8,12 +8,14 @@ neither. Secrets stay references (``{"secret": NAME}``); they are software and n
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 from oemkit.fields import field_index, schema_path_of
 from oemkit.model import Profile
 
-__all__ = ["layer_of", "split", "split_data"]
+__all__ = ["SCHEMAS", "firmware_schema", "layer_of", "layer_schema", "software_schema", "split", "split_data"]
 
 
 def layer_of(path: str) -> str:
@@ -57,3 +59,87 @@ def split_data(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def split(profile: Profile) -> tuple[dict[str, Any], dict[str, Any]]:
     """The firmware parameters and the software configuration of a profile (JSON-ready dicts)."""
     return split_data(profile.model_dump(mode="json"))
+
+
+# --- JSON Schemas of the two documents -------------------------------------------------------------
+# Derived from the profile schema by keeping, in every $def, only the properties that hold leaves of
+# one layer: the layer annotations stay the single source of truth (no second list of fields).
+
+_BASE = "https://oemkit.dev/schemas/"
+
+
+def _refs(node: Any) -> set[str]:
+    """Names of the $defs a schema fragment points at."""
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[-1]} if isinstance(node.get("$ref"), str) else set()
+        for value in node.values():
+            found |= _refs(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node)) if node else set()
+    return set()
+
+
+def _def_has_layer(defs: dict[str, Any], name: str, layer: str, seen: frozenset[str] = frozenset()) -> bool:
+    if name in seen:
+        return False
+    return any(_prop_has_layer(defs, prop, layer, seen | {name})
+               for prop in defs[name].get("properties", {}).values())
+
+
+def _prop_has_layer(defs: dict[str, Any], prop: dict[str, Any], layer: str,
+                    seen: frozenset[str] = frozenset()) -> bool:
+    if "x-oemkit-layer" in prop:  # a leaf (possibly a list of small models, e.g. rollout waves)
+        return bool(prop["x-oemkit-layer"] == layer)
+    return any(_def_has_layer(defs, ref, layer, seen) for ref in _refs(prop))
+
+
+def _keep_layer(schema: dict[str, Any], defs: dict[str, Any], layer: str) -> None:
+    """Drop the properties without leaves of ``layer``; every kept property is required (split writes all)."""
+    props = {k: v for k, v in schema.get("properties", {}).items() if _prop_has_layer(defs, v, layer)}
+    schema["properties"] = props
+    schema["required"] = list(props)
+
+
+def layer_schema(layer: str, name: str, title: str, description: str) -> dict[str, Any]:
+    """Schema of the document :func:`split` writes for ``layer``."""
+    from oemkit.schema import profile_schema
+
+    schema = copy.deepcopy(profile_schema())
+    defs: dict[str, Any] = schema.pop("$defs")
+    original = copy.deepcopy(defs)
+    _keep_layer(schema, original, layer)
+    for def_schema in defs.values():
+        _keep_layer(def_schema, original, layer)
+    reachable: set[str] = set()
+    todo = _refs(schema)
+    while todo:
+        ref = todo.pop()
+        if ref not in reachable:
+            reachable.add(ref)
+            todo |= _refs(defs[ref])
+    schema.update({"$id": _BASE + name, "title": title, "description": description,
+                   "$defs": {k: defs[k] for k in sorted(reachable)}})
+    return schema
+
+
+def firmware_schema() -> dict[str, Any]:
+    """Schema of ``firmware/params.json``."""
+    return layer_schema("firmware", "firmware-params.schema.json", "oemkit firmware parameters",
+                        "What a firmware build consumes: every leaf of the profile with x-oemkit-layer firmware "
+                        "(changing one needs a reflash, some a recertification). No prices, portal colours, "
+                        "backend URLs or secrets.")
+
+
+def software_schema() -> dict[str, Any]:
+    """Schema of ``software/config.json``."""
+    return layer_schema("software", "software-config.schema.json", "oemkit software configuration",
+                        "What the backend, portal and provisioning consume: every leaf with x-oemkit-layer "
+                        "software (hot or reboot changes, never a reflash). Secrets stay references.")
+
+
+#: File name under ``schemas/`` -> generator (picked up by :func:`oemkit.schema.all_schemas`).
+SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "firmware-params.schema.json": firmware_schema,
+    "software-config.schema.json": software_schema,
+}
