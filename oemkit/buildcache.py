@@ -1,0 +1,95 @@
+"""Incremental builds: skip a profile whose inputs are unchanged and whose bundle is still in place.
+
+A record per profile lives in ``<out>/.oemkit-cache/<hash of the profile path>.json``. Its key
+combines the profile's input files (the same ``name\\0sha256`` digest the loader computes as
+``Resolved.inputs_sha256``), the templates, the toolkit version, the source date, the signing key,
+the release ledger of the bundle id and the build mode. Checking a record reads and hashes the
+input files but parses nothing, so a no-op rebuild costs a small fraction of a build. A hit also
+re-hashes the bundle, so a deleted or altered bundle is rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from oemkit.atomic import write_bytes
+from oemkit.bundle import canonical_json
+
+__all__ = ["CACHE_DIR", "files_digest", "forget", "load_hit", "record_path", "store", "tree_digest"]
+
+CACHE_DIR = ".oemkit-cache"
+
+
+def record_path(out_dir: Path, profile_rel: str) -> Path:
+    """Where the record of a workspace-relative profile path lives."""
+    name = hashlib.sha256(profile_rel.encode("utf-8")).hexdigest()[:32]
+    return out_dir / CACHE_DIR / f"{name}.json"
+
+
+def files_digest(root: Path, files: Iterable[str]) -> str | None:
+    """The loader's inputs digest of these workspace-relative files, or None if one is unreadable."""
+    digest = hashlib.sha256()
+    for name in sorted(set(files)):
+        try:
+            with open(root / name, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        digest.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
+def tree_digest(folder: Path) -> str:
+    """Digest of every file under ``folder`` (names and contents); empty string when absent."""
+    if not folder.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(folder).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _key(inputs_sha256: str, context: Mapping[str, str]) -> str:
+    return hashlib.sha256(canonical_json({"inputs": inputs_sha256, "context": dict(context)})).hexdigest()
+
+
+def load_hit(root: Path, out_dir: Path, profile_rel: str, context_of: Any) -> dict[str, Any] | None:
+    """The cached summary of a profile when nothing changed, else None.
+
+    ``context_of(bundle_id) -> dict`` gives the rest of the key (it depends on the id's ledger).
+    """
+    try:
+        record = json.loads(record_path(out_dir, profile_rel).read_bytes())
+        inputs = files_digest(root, record["files"])
+        if inputs is None or record["key"] != _key(inputs, context_of(record["id"])):
+            return None
+        bundle = out_dir / record["bundle"]
+        with open(bundle, "rb") as fh:
+            if hashlib.sha256(fh.read()).hexdigest() != record["bundle_sha256"]:
+                return None
+        summary: dict[str, Any] = record["summary"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return summary
+
+
+def store(out_dir: Path, profile_rel: str, *, files: list[str], inputs_sha256: str, context: Mapping[str, str],
+          bundle_id: str, bundle_rel: str, bundle_sha256: str, summary: Mapping[str, Any]) -> None:
+    """Remember a finished build (best effort: a cache that cannot be written only costs a rebuild)."""
+    record = {"key": _key(inputs_sha256, context), "files": sorted(files), "id": bundle_id,
+              "bundle": bundle_rel, "bundle_sha256": bundle_sha256, "summary": dict(summary)}
+    with contextlib.suppress(OSError):
+        write_bytes(record_path(out_dir, profile_rel), canonical_json(record))
+
+
+def forget(out_dir: Path, profile_rel: str) -> None:
+    """Drop a profile's record (it failed, so the next build must run it again)."""
+    with contextlib.suppress(OSError):
+        os.unlink(record_path(out_dir, profile_rel))

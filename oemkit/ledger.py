@@ -1,0 +1,160 @@
+"""The release ledger: ``releases/<bundle-id>/<version>.json`` in the workspace, append-only, reviewed in git.
+
+One file per released version, created once and never rewritten (``atomic.create_exclusive``), so
+two branches releasing the same version with different content collide as a git conflict instead
+of silently diverging. An entry records what the version is (manifest hash, stream versions and
+hashes, resolved-profile hash and data, toolkit, source date) so that the next build can compute
+its version and release notes from it, and a rebuild of it can be proven byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from oemkit.atomic import create_exclusive, locked
+from oemkit.bundle import canonical_json
+from oemkit.errors import UsageError, UserError
+
+__all__ = [
+    "LEDGER_DIR",
+    "ReleaseConflict",
+    "append",
+    "entries",
+    "find",
+    "fingerprint",
+    "ledger_lock",
+    "next_versions",
+    "parse_version",
+    "previous",
+]
+
+LEDGER_DIR = "releases"
+_VERSION_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+class ReleaseConflict(UserError):
+    """A released version would get different content: refused (exit 1)."""
+
+    exit_code = 1
+
+
+def parse_version(version: str) -> tuple[int, int, int]:
+    """``"1.2.3"`` -> ``(1, 2, 3)``; the ledger holds plain ``MAJOR.MINOR.PATCH`` versions only."""
+    match = _VERSION_RE.match(version)
+    if not match:
+        raise ValueError(f"not a MAJOR.MINOR.PATCH version: {version!r}")
+    return int(match.group(1)), int(match.group(2)), int(match.group(3))
+
+
+def _folder(root: Path, bundle_id: str) -> Path:
+    return root / LEDGER_DIR / bundle_id
+
+
+def fingerprint(root: Path, bundle_id: str) -> str:
+    """The released versions of a bundle id, as a cheap cache key (entries are never rewritten)."""
+    try:
+        names = sorted(n for n in os.listdir(_folder(root, bundle_id)) if n.endswith(".json"))
+    except FileNotFoundError:
+        return ""
+    return ",".join(names)
+
+
+def entries(root: Path, bundle_id: str) -> list[dict[str, Any]]:
+    """Every ledger entry of a bundle id, oldest version first."""
+    folder = _folder(root, bundle_id)
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    found: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
+    for name in names:
+        if not name.endswith(".json"):
+            continue
+        path = folder / name
+        try:
+            key = parse_version(name[: -len(".json")])
+            entry = json.loads(path.read_bytes())
+            if not isinstance(entry, dict) or entry.get("version") != name[: -len(".json")]:
+                raise ValueError("the entry's version does not match its file name")
+        except (ValueError, OSError) as exc:
+            raise UsageError(f"{LEDGER_DIR}/{bundle_id}/{name}: not a valid ledger entry ({exc}). Ledger entries "
+                             "are written by oemkit release and never edited; restore the file from git.") from None
+        found.append((key, entry))
+    found.sort(key=lambda kv: kv[0])
+    return [entry for _, entry in found]
+
+
+def find(all_entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
+    """The entry of ``version``, if released."""
+    return next((e for e in all_entries if e["version"] == version), None)
+
+
+def previous(all_entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
+    """The newest entry older than ``version`` (what release notes of ``version`` compare against)."""
+    key = parse_version(version)
+    older = [e for e in all_entries if parse_version(e["version"]) < key]
+    return older[-1] if older else None
+
+
+@contextmanager
+def ledger_lock(root: Path, bundle_id: str) -> Iterator[None]:
+    """Serialise releases of one bundle id across processes (flock on its ledger folder)."""
+    with locked(_folder(root, bundle_id)):
+        yield
+
+
+def append(root: Path, entry: dict[str, Any]) -> bool:
+    """Record a release; True when new, False when the identical release was already recorded.
+
+    Different content under a recorded version raises :class:`ReleaseConflict`. Call under
+    :func:`ledger_lock` so the check and the write are one step.
+    """
+    bundle_id, version = entry["id"], entry["version"]
+    path = _folder(root, bundle_id) / f"{version}.json"
+    if create_exclusive(path, canonical_json(entry)):
+        return True
+    existing = json.loads(path.read_bytes())
+    if existing.get("manifest_sha256") != entry["manifest_sha256"]:
+        raise ReleaseConflict(
+            f"{LEDGER_DIR}/{bundle_id}/{version}.json: version {version} of {bundle_id} was already released with "
+            f"different content (manifest sha256 {existing.get('manifest_sha256', '?')[:12]}, now "
+            f"{entry['manifest_sha256'][:12]}). A released version is never rewritten: release the change as a "
+            "new version (omit --version to get the next one).")
+    return False
+
+
+def _level_max(levels: list[str]) -> str:
+    order = ("none", "patch", "minor", "major")
+    return order[max((order.index(x) for x in levels if x in order), default=0)]
+
+
+def next_versions(last: dict[str, Any] | None, stream_levels: dict[str, str], stream_sha256: dict[str, str],
+                  bump: Callable[[str, str], str]) -> tuple[str, dict[str, str]]:
+    """The version of a new release after ``last`` and the version of each stream.
+
+    The policy (docs/releases.md): a stream whose content hash is unchanged keeps its version, so a
+    software-only change never bumps firmware; a changed stream is bumped by its diff level (at
+    least a patch, e.g. when only templates changed); the bundle is bumped by the largest level
+    (at least a patch). The first release of an id is 1.0.0 for the bundle and every stream.
+    """
+    if last is None:
+        return "1.0.0", {s: "1.0.0" for s in stream_sha256}
+    versions: dict[str, str] = {}
+    used: list[str] = []
+    for stream, digest in stream_sha256.items():
+        before = last["streams"][stream]
+        if before["sha256"] == digest:
+            versions[stream] = before["version"]
+            continue
+        level = stream_levels.get(stream, "none")
+        level = level if level != "none" else "patch"
+        versions[stream] = bump(before["version"], level)
+        used.append(level)
+    level = _level_max([*used, *stream_levels.values(), "patch"])
+    return bump(last["version"], level), versions

@@ -1,0 +1,432 @@
+"""The only module that knows the order of the build steps.
+
+Per profile: cache check -> resolve, validate and rules (:func:`oemkit.check.check_profile`) ->
+split -> render -> artifact checks -> version from the ledger -> release notes -> manifest -> pack
+-> atomic write (-> ledger entry, for a release). Errors stop that profile only. Profiles are
+streamed one at a time (``--jobs N``: N worker processes, each streaming its share), so memory
+does not grow with the portfolio. Heavy modules (pydantic model, Jinja) are imported only on a
+cache miss, which keeps a no-op rebuild cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from oemkit import atomic, buildcache, ledger
+from oemkit.bundle import (
+    MANIFEST,
+    SIGNATURE,
+    SUMS,
+    bundle_path,
+    canonical_json,
+    make_manifest,
+    make_sums,
+    pack,
+    sha256_hex,
+    source_date_epoch,
+    stream_sha256,
+)
+from oemkit.errors import Finding, OemkitError, UsageError
+from oemkit.workspace import Workspace
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+__all__ = ["BuildOptions", "BuildReport", "build", "display_path", "iter_build"]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build and how (all picklable: workers receive them)."""
+
+    out_dir: Path
+    jobs: int = 1
+    use_cache: bool = True
+    sign_key: Path | None = None
+    release: bool = False
+    version: str | None = None
+
+
+@dataclass
+class BuildReport:
+    """The ``build --format json`` summary, plus the exit code it implies."""
+
+    bundles: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    exit_code: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"bundles": self.bundles, "failed": self.failed}
+
+
+def _failure(profile: str, bundle_id: str | None, findings: list[Finding], exit_code: int = 1) -> dict[str, Any]:
+    return {"ok": False, "exit_code": exit_code,
+            "failed": {"profile": profile, "id": bundle_id, "findings": [f.to_json() for f in findings]}}
+
+
+def _error_finding(rule: str, profile: str, message: str, hint: str = "") -> Finding:
+    return Finding(rule=rule, severity="error", file=profile, line=0, column=0, path="", message=message, hint=hint)
+
+
+_EMPTY_JUNIT = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                b'<testsuites name="oemkit" tests="0" failures="0" errors="0">\n'
+                b'  <testsuite name="oemkit.checks" tests="0" failures="0" errors="0" skipped="0"/>\n'
+                b'</testsuites>\n')
+STREAMS = ("firmware", "software")
+
+
+def _render(profile: Any, resolved: Any, firmware: dict[str, Any], software: dict[str, Any],
+            templates_dir: Path) -> dict[str, bytes]:
+    """The artifacts: the render step's, or the two JSON documents while it is not installed."""
+    try:
+        from oemkit.render import render_all  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return {"firmware/params.json": canonical_json(firmware), "software/config.json": canonical_json(software)}
+    files: dict[str, bytes] = dict(render_all(profile, resolved, firmware, software, templates_dir=templates_dir))
+    return files
+
+
+def _run_checks(files: dict[str, bytes], profile: Any, cache_dir: Path, rel: str) -> tuple[bool, bytes, list[Finding]]:
+    """Run the artifact checks: (all passed, JUnit XML, findings for the failures)."""
+    try:
+        from oemkit.checks import run_checks  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return True, _EMPTY_JUNIT, []
+    suite = run_checks(files, profile=profile, cache_dir=cache_dir)
+    xml: bytes = suite.to_junit_xml()
+    if suite.ok:
+        return True, xml, []
+    findings = []
+    for case in suite.cases:
+        if getattr(case, "ok", True):
+            continue
+        name = str(getattr(case, "name", "check"))
+        message = str(getattr(case, "message", "") or getattr(case, "failure", "") or "the check failed")
+        findings.append(_error_finding(f"CHECK-{name}", rel, f"artifact check {name} failed: {message}",
+                                       "see tests/report.xml in a build with --debug, fix the profile or template."))
+    return False, xml, findings or [_error_finding("CHECK-FAILED", rel, "an artifact check failed.")]
+
+
+def _resolved_json(bundle_id: str, resolved: Any, data: dict[str, Any]) -> bytes:
+    """``profile.resolved.json``: the validated profile and which file set each value.
+
+    Provenance names files, not lines, so reformatting or commenting a YAML file does not change
+    the bundle (and so does not make a new release).
+    """
+    from oemkit.tree import Leaf, MapNode, SeqNode
+
+    prov: dict[str, Any] = {}
+    skip: set[str] = set()
+    for path, node in resolved.prov.items():
+        if not path or isinstance(node, MapNode) or path.rpartition(".")[0] in skip:
+            continue
+        if isinstance(node, SeqNode):
+            if not all(isinstance(i, Leaf) for i in node.items):
+                continue
+            skip.add(path)
+        item: dict[str, Any] = {"file": node.origin.file}
+        if node.overridden:
+            item["overrode"] = [o.origin.file for o in node.overridden]
+        prov[path] = item
+    return canonical_json({"id": bundle_id, "files": list(resolved.files), "profile": data, "provenance": prov})
+
+
+def _diff(old: dict[str, Any] | None, new: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, str], bool, bool]:
+    """(changes, stream levels, reflash required, recertification required) against an older profile."""
+    if old is None:
+        return [], {s: "none" for s in STREAMS}, False, False
+    from oemkit.diff import diff_data
+
+    result = diff_data(old, new)
+    changes = [{**c.to_json(), "kind": c.kind} for c in result.changes]
+    return changes, dict(result.streams), result.reflash_required, result.recertification_required
+
+
+def _bump(version: str, level: str) -> str:
+    from oemkit.diff import bump_version
+
+    return bump_version(version, level)
+
+
+class _Release:
+    """Version, notes, manifest, pack and write one bundle (and its ledger entry for a release)."""
+
+    def __init__(self, builder: _Builder, bundle_id: str, partner: str, data: dict[str, Any],
+                 files: dict[str, bytes], owners: dict[str, str], compat: dict[str, Any]) -> None:
+        self.b = builder
+        self.bundle_id = bundle_id
+        self.partner = partner
+        self.data = data
+        self.files = files
+        self.owners = owners
+        self.compat = compat
+        self.profile_sha256 = sha256_hex(canonical_json(data))
+        self.digests = {s: stream_sha256(files, s) for s in STREAMS}
+
+    def _assemble(self, version: str, streams: dict[str, str], sde: int, prev: dict[str, Any] | None,
+                  ) -> tuple[dict[str, bytes], bytes]:
+        from oemkit.notes import StreamInfo, render_notes
+
+        changes, _levels, reflash, recert = _diff(prev["profile"] if prev else None, self.data)
+        infos = [StreamInfo(s, streams[s], self.digests[s], self.owners[s],
+                            prev["streams"][s]["version"] if prev else None,
+                            prev["streams"][s]["sha256"] if prev else None) for s in STREAMS]
+        payload = dict(self.files)
+        payload["RELEASE_NOTES.md"] = render_notes(
+            bundle_id=self.bundle_id, version=version, previous_version=prev["version"] if prev else None,
+            streams=infos, changes=changes, reflash_required=reflash, recertification_required=recert)
+        fields = {
+            "id": self.bundle_id, "version": version,
+            "streams": {s: {"version": streams[s], "sha256": self.digests[s], "owner": self.owners[s]}
+                        for s in STREAMS},
+            "compatibility": {**self.compat, "requires": {"firmware": f">={streams['firmware']}"}},
+            "profile_sha256": self.profile_sha256,
+            "toolkit": {"name": "oemkit", "version": self.b.toolkit},
+            "source_date_epoch": sde,
+        }
+        return payload, make_manifest(fields, payload)
+
+    def _reproduce(self, entries: list[dict[str, Any]], entry: dict[str, Any],
+                   ) -> tuple[str, dict[str, str], int, dict[str, bytes], bytes] | None:
+        """The released ``entry`` rebuilt from these inputs, if they give exactly its manifest."""
+        if entry.get("profile_sha256") != self.profile_sha256 or any(
+                entry["streams"][s]["sha256"] != self.digests[s] for s in STREAMS):
+            return None
+        streams = {s: entry["streams"][s]["version"] for s in STREAMS}
+        sde = int(entry["source_date_epoch"])
+        payload, manifest = self._assemble(entry["version"], streams, sde, ledger.previous(entries, entry["version"]))
+        if sha256_hex(manifest) != entry["manifest_sha256"]:
+            return None
+        return entry["version"], streams, sde, payload, manifest
+
+    def _plan(self, entries: list[dict[str, Any]]) -> tuple[str, dict[str, str], int, dict[str, bytes], bytes, bool]:
+        """(version, stream versions, source date, payload, manifest, already released)."""
+        last = entries[-1] if entries else None
+        target = self.b.options.version
+        if target is not None:
+            existing = ledger.find(entries, target)
+            if existing is not None:
+                again = self._reproduce(entries, existing)
+                if again is None:
+                    raise ledger.ReleaseConflict(
+                        f"{ledger.LEDGER_DIR}/{self.bundle_id}/{target}.json: version {target} of {self.bundle_id} "
+                        "was already released with different content. A released version is never rewritten: "
+                        "release the change as a new version (omit --version to get the next one).")
+                return (*again, True)
+            if last is not None and ledger.parse_version(target) <= ledger.parse_version(last["version"]):
+                raise UsageError(f"--version {target}: {self.bundle_id} is already at {last['version']}; a new "
+                                 "release needs a higher version (or omit --version to get the next one).")
+        elif last is not None:
+            again = self._reproduce(entries, last)
+            if again is not None:
+                return (*again, True)
+        _changes, levels, _r, _c = _diff(last["profile"] if last else None, self.data)
+        version, streams = ledger.next_versions(last, levels, self.digests, _bump)
+        version = target or version
+        payload, manifest = self._assemble(version, streams, self.b.sde, last)
+        return version, streams, self.b.sde, payload, manifest, False
+
+    def finish(self) -> dict[str, Any]:
+        """Write the bundle (and the ledger entry); the summary of what was written."""
+        root, opts = self.b.ws.root, self.b.options
+        lock = ledger.ledger_lock(root, self.bundle_id) if opts.release else contextlib.nullcontext()
+        with lock:
+            entries = ledger.entries(root, self.bundle_id)
+            version, streams, sde, payload, manifest, _released = self._plan(entries)
+            members = {**payload, MANIFEST: manifest, SUMS: make_sums(payload, manifest)}
+            if self.b.key is not None:
+                from oemkit.signing import sign
+
+                members[SIGNATURE] = sign(self.b.key, manifest)
+            archive = pack(members, mtime=sde)
+            target = bundle_path(opts.out_dir, self.partner, self.bundle_id, version)
+            atomic.crash_point("pack")
+            with atomic.locked(target.parent):
+                atomic.clean_stale(target.parent)
+                atomic.write_bytes(target, archive)
+            atomic.crash_point("ledger")
+            summary: dict[str, Any] = {
+                "id": self.bundle_id, "bundle": target.relative_to(opts.out_dir).as_posix(), "version": version,
+                "firmware_version": streams["firmware"], "software_version": streams["software"],
+                "firmware_sha256": self.digests["firmware"], "software_sha256": self.digests["software"],
+                "bundle_sha256": sha256_hex(archive)}
+            if opts.release:
+                entry = {"id": self.bundle_id, "version": version, "manifest_sha256": sha256_hex(manifest),
+                         "bundle": target.name, "bundle_sha256": summary["bundle_sha256"],
+                         "profile_sha256": self.profile_sha256, "source_date_epoch": sde,
+                         "toolkit": {"name": "oemkit", "version": self.b.toolkit},
+                         "streams": {s: {"version": streams[s], "sha256": self.digests[s], "owner": self.owners[s]}
+                                     for s in STREAMS},
+                         "signed_by": self.b.key_id or None, "profile": self.data}
+                summary["released"] = ledger.append(root, entry)
+        return summary
+
+
+class _Builder:
+    """Per-process build state: the workspace, options, and what is the same for every profile."""
+
+    def __init__(self, root: Path, options: BuildOptions) -> None:
+        from oemkit import __version__
+
+        self.ws = Workspace(root)
+        self.options = options
+        self.toolkit = __version__
+        self.sde = source_date_epoch()
+        self.templates_dir = self.ws.templates_dir()
+        self.templates_sha256 = buildcache.tree_digest(self.templates_dir)
+        self.key: Ed25519PrivateKey | None = None
+        self.key_id = ""
+        if options.sign_key is not None:
+            from oemkit.signing import fingerprint, load_private
+
+            self.key = load_private(options.sign_key)
+            self.key_id = fingerprint(self.key)
+
+    def context(self, bundle_id: str) -> dict[str, str]:
+        """Everything besides the input files that a bundle depends on (the rest of the cache key)."""
+        return {"toolkit": self.toolkit, "templates": self.templates_sha256, "sde": str(self.sde),
+                "key": self.key_id, "ledger": ledger.fingerprint(self.ws.root, bundle_id),
+                "mode": "release" if self.options.release else "build", "version": self.options.version or ""}
+
+    def run(self, path: Path) -> dict[str, Any]:
+        """Build one profile; never raises for anything a user can cause."""
+        rel = self.ws.rel(path)
+        try:
+            if self.options.use_cache and not self.options.release:
+                hit = buildcache.load_hit(self.ws.root, self.options.out_dir, rel, self.context)
+                if hit is not None:
+                    return {"ok": True, "summary": {**hit, "cached": True}}
+            return self._build(path, rel)
+        except OemkitError as exc:
+            buildcache.forget(self.options.out_dir, rel)
+            code = getattr(exc, "exit_code", 2)
+            return _failure(rel, None, [_error_finding(type(exc).__name__, rel, str(exc))], code)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            return _failure(rel, None, [_error_finding("IO-ERROR", rel, f"cannot write{where}: {exc.strerror or exc}.",
+                                                       "check the output folder, its permissions and free space.")], 2)
+
+    def _build(self, path: Path, rel: str) -> dict[str, Any]:
+        from oemkit.check import check_profile
+        from oemkit.split import split
+
+        result = check_profile(self.ws, path)
+        if result.profile is None or not result.ok:
+            findings = [f for f in result.findings if f.severity == "error"] or result.findings
+            if not findings:
+                findings = [_error_finding("BUILD-NOT-BUILDABLE", rel, "this file has no 'variant:', so it is a "
+                                           "base layer, not a buildable profile.",
+                                           "build the partner files that extend it, or add variant: <slug>.")]
+            return _failure(rel, None, findings)
+        profile, resolved = result.profile, result.resolved
+        bundle_id = f"{profile.partner.id}-{profile.variant}"
+        firmware, software = split(profile)
+        files = _render(profile, resolved, firmware, software, self.templates_dir)
+        ok, report_xml, check_findings = _run_checks(
+            files, profile, self.options.out_dir / buildcache.CACHE_DIR / "checks", rel)
+        if not ok:
+            return _failure(rel, bundle_id, check_findings)
+        files["tests/report.xml"] = report_xml
+        data = profile.model_dump(mode="json")
+        files["profile.resolved.json"] = _resolved_json(bundle_id, resolved, data)
+        owners = {"firmware": profile.partner.id if "firmware" in profile.partner.customization else "factory",
+                  "software": profile.partner.id if "software" in profile.partner.customization else "factory"}
+        compat = {"product": profile.product.family, "model": profile.product.model,
+                  "hardware_revisions": [profile.product.hardware_revision], "ocpp": profile.ocpp.version}
+        release = _Release(self, bundle_id, profile.partner.id, data, files, owners, compat)
+        summary = release.finish()
+        summary["profile"] = rel
+        if not self.options.release:
+            buildcache.store(self.options.out_dir, rel, files=resolved.files, inputs_sha256=resolved.inputs_sha256,
+                             context=self.context(bundle_id), bundle_id=bundle_id, bundle_rel=summary["bundle"],
+                             bundle_sha256=summary.pop("bundle_sha256"), summary=summary)
+        else:
+            summary.pop("bundle_sha256")
+        return {"ok": True, "summary": {**summary, "cached": False}}
+
+
+_builder: _Builder | None = None
+
+
+def _init(root: Path, options: BuildOptions) -> None:
+    global _builder
+    _builder = _Builder(root, options)
+
+
+def _work(path: str) -> dict[str, Any]:
+    assert _builder is not None
+    return _builder.run(Path(path))
+
+
+def iter_build(ws: Workspace, paths: list[Path], options: BuildOptions) -> Iterator[dict[str, Any]]:
+    """Build profiles, yielding one result per profile as it finishes (streamed; order not kept)."""
+    if options.jobs <= 1 or len(paths) <= 1:
+        builder = _Builder(ws.root, options)
+        for path in paths:
+            yield builder.run(path)
+        return
+    _Builder(ws.root, options)  # fail fast (bad key, bad SOURCE_DATE_EPOCH) before starting workers
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    jobs = min(options.jobs, len(paths))
+    chunk = max(1, min(16, len(paths) // (jobs * 4)))
+    with ctx.Pool(jobs, initializer=_init, initargs=(ws.root, options)) as pool:
+        yield from pool.imap_unordered(_work, [str(p) for p in paths], chunksize=chunk)
+
+
+def build(ws: Workspace, paths: list[Path], options: BuildOptions,
+          on_result: Callable[[dict[str, Any]], None] | None = None) -> BuildReport:
+    """Build the given profiles; ``on_result`` sees each result as it arrives (progress, text output)."""
+    if options.version is not None:
+        if not options.release:
+            raise UsageError("--version is only for oemkit release; a development build takes its version from "
+                             "the release ledger.")
+        try:
+            ledger.parse_version(options.version)
+        except ValueError:
+            raise UsageError(f"--version {options.version}: expected MAJOR.MINOR.PATCH, e.g. 2.0.0.") from None
+    report = BuildReport()
+    seen: dict[str, str] = {}
+    for result in iter_build(ws, paths, options):
+        if result["ok"]:
+            summary = result["summary"]
+            if summary["id"] in seen:
+                rel = summary.pop("profile", "")
+                result = _failure(rel, summary["id"], [_error_finding(
+                    "BUILD-DUPLICATE-ID", rel, f"bundle id {summary['id']} is also built by {seen[summary['id']]}.",
+                    "give one of the two profiles another variant.")])
+            else:
+                seen[summary["id"]] = summary.get("profile", "")
+        if on_result is not None:
+            on_result(result)
+        if result["ok"]:
+            report.bundles.append(_public(result["summary"], options.out_dir))
+        else:
+            report.failed.append(result["failed"])
+            report.exit_code = max(report.exit_code, result["exit_code"])
+    report.bundles.sort(key=lambda b: b["id"])
+    report.failed.sort(key=lambda f: f["profile"])
+    return report
+
+
+def display_path(path: Path) -> str:
+    """A bundle path as the user wants to see it: relative to the current folder when inside it."""
+    rel = os.path.relpath(path)
+    return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
+
+
+def _public(summary: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """The fixed ``build --format json`` shape of one bundle."""
+    public = {"id": summary["id"], "path": display_path(out_dir / summary["bundle"]), "version": summary["version"],
+              "firmware_version": summary["firmware_version"], "software_version": summary["software_version"],
+              "firmware_sha256": summary["firmware_sha256"], "cached": summary["cached"]}
+    if "released" in summary:  # oemkit release only: True when this run recorded the version in the ledger
+        public["released"] = summary["released"]
+    return public
+
