@@ -28,6 +28,7 @@ __all__ = [
     "bump_version",
     "diff_data",
     "render_change",
+    "render_markdown",
     "render_text",
 ]
 
@@ -125,8 +126,14 @@ def _classify(schema_path: str) -> tuple[str, str]:
 
 
 def _same(old: Any, new: Any) -> bool:
-    # True == 1 in Python; a bool that became a number (or back) is still a change.
-    return bool(old == new) and isinstance(old, bool) == isinstance(new, bool)
+    """Equal as JSON values: True == 1 in Python, but a bool that became a number is a change (22 == 22.0 is not)."""
+    if isinstance(old, bool) or isinstance(new, bool):
+        return type(old) is type(new) and old == new
+    if isinstance(old, dict) and isinstance(new, dict):
+        return old.keys() == new.keys() and all(_same(v, new[k]) for k, v in old.items())
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(_same(a, b) for a, b in zip(old, new, strict=True))
+    return bool(old == new)
 
 
 def _item_id(item: Any) -> Any:
@@ -245,4 +252,18 @@ def render_text(result: DiffResult) -> str:
         lines.append(f"{stream} stream: {result.streams.get(stream, 'none')}")
     lines.append(f"reflash required: {'yes' if result.reflash_required else 'no'}")
     lines.append(f"recertification required: {'yes' if result.recertification_required else 'no'}")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(result: DiffResult) -> str:
+    """The verdict and a table of the changes (for a pull-request comment)."""
+    fw, sw = result.streams.get("firmware", "none"), result.streams.get("software", "none")
+    lines = [f"**firmware {fw} · software {sw} · reflash {'yes' if result.reflash_required else 'no'} · "
+             f"recertify {'yes' if result.recertification_required else 'no'}**", ""]
+    if not result.changes:
+        return "\n".join([*lines, "No changes."]) + "\n"
+    lines += ["| key | old | new | layer | impact |", "|---|---|---|---|---|"]
+    for c in result.changes:
+        cells = [f"`{c.path}`", _short(c.old, 40), _short(c.new, 40), c.layer, c.impact]
+        lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
     return "\n".join(lines) + "\n"

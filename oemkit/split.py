@@ -30,22 +30,30 @@ def layer_of(path: str) -> str:
     return layers.pop()
 
 
+def _layers_below(path: str) -> set[str]:
+    spath = schema_path_of(path)
+    return {m.layer for p, m in field_index().items() if m.is_leaf and p.startswith(spath + ".")}
+
+
+def _place(doc: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    for part in parts[:-1]:
+        doc = doc.setdefault(part, {})
+    doc[parts[-1]] = value
+
+
 def _walk(value: Any, path: str, fw: dict[str, Any], sw: dict[str, Any]) -> None:
     meta = field_index().get(schema_path_of(path)) if path else None
-    if isinstance(value, dict) and (meta is None or not meta.is_leaf) and not (
-        meta is not None and meta.path.endswith("basic_auth_password")
-    ):
+    is_leaf = meta is not None and meta.is_leaf
+    if isinstance(value, dict) and not is_leaf:
         for key, sub in value.items():
             _walk(sub, f"{path}.{key}" if path else key, fw, sw)
         return
-    layer = layer_of(path)
-    if layer == "meta":
-        return
-    target = fw if layer == "firmware" else sw
-    parts = path.split(".")
-    for part in parts[:-1]:
-        target = target.setdefault(part, {})
-    target[parts[-1]] = value
+    # An optional section left empty (e.g. no funding program) goes to each layer with leaves in it:
+    # both documents learn that it is absent and keep the same shape whatever the profile sets.
+    layers = _layers_below(path) if value is None and not is_leaf else {layer_of(path)}
+    for layer in layers - {"meta"}:
+        _place(fw if layer == "firmware" else sw, path, value)
 
 
 def split_data(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

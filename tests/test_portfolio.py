@@ -1,0 +1,176 @@
+"""Portfolio views: distinct firmware parameter sets (``split --all --summary``) and ``diff --all BASE_REF``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from oemkit.portfolio import firmware_sha256
+
+EXAMPLE_IDS = ["ampera-wallbox-22-de", "ampera-wallbox-22-no", "hyperion-dc-180-de", "hyperion-dc-180-us",
+               "voltway-home-22-gb", "voltway-home-7-gb"]
+
+
+def _add_variant(ws: Path, partner: str, name: str, like: str, extra: str) -> None:
+    src = (ws / "profiles/partners" / partner / f"{like}.yaml").read_text(encoding="utf-8")
+    text = src.replace(f"variant: {like}", f"variant: {name}") + extra
+    (ws / "profiles/partners" / partner / f"{name}.yaml").write_text(text, encoding="utf-8")
+
+
+# --- split --all --summary ------------------------------------------------------------------------
+
+
+def test_examples_need_six_firmware_sets(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    res = cli("split", "--all", "--summary", "--format", "json", cwd=ws)
+    assert res.code == 0, res.err
+    doc = res.json()
+    assert doc["profiles"] == 6 and doc["firmware_sets"] == 6 and doc["failed"] == []
+    assert sorted(v for s in doc["sets"] for v in s["variants"]) == EXAMPLE_IDS
+    by_variant = {s["variants"][0]: s for s in doc["sets"]}
+    assert by_variant["voltway-home-22-gb"]["product"] == "AWB-22-3P32"
+    assert by_variant["voltway-home-22-gb"]["country"] == "GB"
+    assert len({s["sha256"] for s in doc["sets"]}) == 6
+
+
+def test_software_only_variant_shares_firmware_firmware_change_does_not(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    # A software-only variant (other tariff and portal title): same firmware build as its sibling.
+    _add_variant(ws, "voltway", "home-22-gb-eco", "home-22-gb",
+                 "tariff: {energy_price_per_kwh: \"0.29\"}\nportal: {title: Voltway Eco}\n")
+    # A firmware customisation (boot text): a build of its own.
+    _add_variant(ws, "ampera", "wallbox-22-de-b", "wallbox-22-de", "branding:\n  display: {boot_text: Ampera B}\n")
+    res = cli("split", "--all", "--summary", "--format", "json", cwd=ws)
+    assert res.code == 0, res.err
+    doc = res.json()
+    assert doc["profiles"] == 8 and doc["firmware_sets"] == 7
+    shared = doc["sets"][0]  # most shared first
+    assert shared["variants"] == ["voltway-home-22-gb", "voltway-home-22-gb-eco"]
+    assert all(len(s["variants"]) == 1 for s in doc["sets"][1:])
+    text = cli("split", "--all", "--summary", cwd=ws)
+    assert text.code == 0
+    assert "8 profile(s) need 7 distinct firmware parameter set(s)" in text.out
+    assert "2 variant(s): voltway-home-22-gb, voltway-home-22-gb-eco" in text.out
+
+
+def test_summary_hash_is_the_firmware_params_hash(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    res = cli("split", "voltway-home-7-gb", "-o", "out", "--format", "json", cwd=ws)
+    (item,) = res.json()["written"]
+    summary = cli("split", "--all", "--summary", "--format", "json", cwd=ws).json()
+    (match,) = [s for s in summary["sets"] if "voltway-home-7-gb" in s["variants"]]
+    assert match["sha256"] == item["firmware_sha256"]
+
+
+def test_firmware_hash_ignores_key_order() -> None:
+    assert firmware_sha256({"a": 1, "b": {"c": [1, 2]}}) == firmware_sha256({"b": {"c": [1, 2]}, "a": 1})
+    assert firmware_sha256({"a": 1}) != firmware_sha256({"a": 2})
+
+
+def test_summary_lists_an_invalid_profile_and_exits_1(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _add_variant(ws, "voltway", "broken", "home-22-gb", "charging: {max_current_a: 9999}\n")
+    res = cli("split", "--all", "--summary", "--format", "json", cwd=ws)
+    assert res.code == 1
+    doc = res.json()
+    assert doc["firmware_sets"] == 6
+    assert [f["id"] for f in doc["failed"]] == ["voltway-broken"]
+    assert doc["failed"][0]["findings"][0]["path"] == "charging.max_current_a"
+
+
+# --- diff --all BASE_REF --------------------------------------------------------------------------
+
+
+def _git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": os.devnull,
+           "GIT_CONFIG_NOSYSTEM": "1"}
+    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@pytest.fixture
+def repo(ws: Path) -> Path:
+    """The example workspace as a git repository with one commit."""
+    _git(ws, "init", "-q", "-b", "main")
+    _git(ws, "add", "-A")
+    _git(ws, "commit", "-q", "-m", "base")
+    return ws
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_region_pack_commit_lists_exactly_the_variants_that_extend_it(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _edit(repo / "profiles/regions/gb.yaml", "random_delay_max_s: 1800", "random_delay_max_s: 1200")
+    _git(repo, "commit", "-q", "-am", "GB: shorter maximum random delay")
+    res = cli("diff", "--all", "HEAD~1", "--format", "json", cwd=repo)
+    assert res.code == 0, res.err
+    doc = res.json()
+    assert doc["base"] == "HEAD~1" and doc["profiles"] == 6 and doc["changed"] == 2
+    assert [v["id"] for v in doc["variants"]] == ["voltway-home-22-gb", "voltway-home-7-gb"]
+    for v in doc["variants"]:
+        assert v["status"] == "changed" and v["layers"] == ["firmware"] and v["impact"] == "recertify"
+        assert v["changes"] == [{"path": "region.regulation.smart_charging.random_delay_max_s", "old": 1800,
+                                 "new": 1200, "layer": "firmware", "impact": "recertify"}]
+        assert v["streams"] == {"firmware": "minor", "software": "none"}
+        assert v["recertification_required"] is True
+    assert sorted(doc["unchanged"]) == [i for i in EXAMPLE_IDS if "voltway" not in i]
+
+
+def test_product_file_edit_fans_out_and_software_edit_stays_software(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _edit(repo / "profiles/products/ac-wallbox-22.yaml", "boot_text: \"AC Wallbox 22\"", "boot_text: \"AC WB 22\"")
+    _edit(repo / "profiles/partners/hyperion/partner.yaml", "heartbeat_interval_s: 120", "heartbeat_interval_s: 180")
+    res = cli("diff", "--all", "main", "--format", "json", cwd=repo)  # uncommitted work tree vs main
+    assert res.code == 0, res.err
+    variants = {v["id"]: v for v in res.json()["variants"]}
+    # ampera overrides the boot text in its own files, so the product default reaches only voltway-home-22-gb.
+    assert sorted(variants) == ["hyperion-dc-180-de", "hyperion-dc-180-us", "voltway-home-22-gb"]
+    assert variants["voltway-home-22-gb"]["streams"] == {"firmware": "patch", "software": "none"}
+    for hid in ("hyperion-dc-180-de", "hyperion-dc-180-us"):
+        assert variants[hid]["layers"] == ["software"] and variants[hid]["impact"] == "hot"
+        assert variants[hid]["streams"]["firmware"] == "none" and variants[hid]["reflash_required"] is False
+
+
+def test_added_and_removed_variants(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _add_variant(repo, "voltway", "home-22-gb-eco", "home-22-gb", "")
+    (repo / "profiles/partners/hyperion/dc-180-us.yaml").unlink()
+    doc = cli("diff", "--all", "main", "--format", "json", cwd=repo).json()
+    assert {v["id"]: v["status"] for v in doc["variants"]} == {
+        "voltway-home-22-gb-eco": "added", "hyperion-dc-180-us": "removed"}
+
+
+def test_markdown_table_for_a_pr_comment(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    _edit(repo / "profiles/regions/gb.yaml", "name: Great Britain", "name: United Kingdom")
+    res = cli("diff", "--all", "main", "--format", "markdown", cwd=repo)
+    assert res.code == 0, res.err
+    lines = res.out.splitlines()
+    assert lines[0] == "### oemkit: 2 of 6 variant(s) change against `main`"
+    header = "| variant | status | layers | impact | firmware | software | reflash | recertify | changed keys |"
+    assert header in lines
+    rows = [line for line in lines if line.startswith("| `")]
+    assert rows == [
+        "| `voltway-home-22-gb` | changed | software | hot | none | patch | no | no | `region.name` |",
+        "| `voltway-home-7-gb` | changed | software | hot | none | patch | no | no | `region.name` |",
+    ]
+
+
+def test_text_output_and_nothing_changed(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    res = cli("diff", "--all", "main", cwd=repo)
+    assert res.code == 0 and res.out.startswith("0 of 6 variant(s) change against main")
+    md = cli("diff", "--all", "main", "--format", "markdown", cwd=repo)
+    assert "No buildable variant changes." in md.out
+
+
+@pytest.mark.parametrize("ref", ["no-such-branch", "--upload-pack=x"])
+def test_bad_ref_exits_2(repo: Path, cli, ref: str) -> None:  # type: ignore[no-untyped-def]
+    res = cli("diff", f"--all={ref}", cwd=repo)
+    assert res.code == 2
+    assert "Traceback" not in res.err and ref in res.err
+
+
+def test_not_a_git_repository_exits_2(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    res = cli("diff", "--all", "main", cwd=ws)
+    assert res.code == 2 and "git" in res.err
