@@ -27,7 +27,8 @@ from jinja2.ext import Extension
 from oemkit.errors import Finding, FindingsError, UsageError
 from oemkit.workspace import Workspace
 
-__all__ = ["KEYS", "TEMPLATE", "Scaffolded", "YamlExtension", "answers_problems", "new_partner", "template_dir"]
+__all__ = ["KEYS", "TEMPLATE", "ScaffoldRefused", "Scaffolded", "YamlExtension", "answers_problems", "new_partner",
+           "template_dir"]
 
 TEMPLATE = "cookiecutter-partner"
 #: The questions a script may answer with ``--set``, in prompt order.
@@ -245,4 +246,15 @@ def _check_or_undo(ws: Workspace, folder: Path, variant_file: Path) -> None:
         findings.extend(f for f in check_profile(ws, path).findings if f.severity == "error")
     if findings:
         shutil.rmtree(folder)
-        raise FindingsError(findings)
+        raise ScaffoldRefused(findings)
+
+
+class ScaffoldRefused(FindingsError):
+    """The rendered partner failed ``oemkit check`` and was removed again (exit 1)."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(findings)
+        self.args = ("the new partner's files do not pass `oemkit check`, so they were removed again and nothing "
+                     "is left behind. Usually the product family does not fit the region (connectors, earthing, "
+                     "metering): choose another --set family=... or --set country=..., or ask the factory for a "
+                     "product file that fits. The findings:\n" + "\n".join(f.text() for f in findings),)

@@ -49,7 +49,7 @@ def test_no_input_defaults_pass_check(ws: Path, cli: Callable[..., Any]) -> None
 
 @pytest.mark.parametrize(("country", "family", "customization", "currency"), [
     ("de", "ac-wallbox-22", "software,firmware", "EUR"),
-    ("NO", "ac-wallbox-22", "firmware+software", "NOK"),
+    ("GB", "dc-fast-180", "firmware+software", "GBP"),
     ("gb", "ac-wallbox-7", "software", "GBP"),
     ("de", "dc-fast-180", "software", "EUR"),
 ])
