@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oemkit.errors import Finding
-from oemkit.loader import Resolved, resolve, role_of
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the loader pulls in pydantic and the model: imported when a file is really checked
+    from oemkit.loader import Resolved
     from oemkit.model import Profile
     from oemkit.workspace import Workspace
 
@@ -58,6 +58,7 @@ class CheckReport:
 
 def check_profile(ws: Workspace, path: Path, *, rules: bool = True) -> ProfileResult:
     """Resolve and validate one file. Buildable files get the full model and the domain rules."""
+    from oemkit.loader import resolve, role_of
     from oemkit.validate import validate, validate_layer
 
     resolved = resolve(ws, path)
@@ -101,11 +102,28 @@ def iter_check(ws: Workspace, paths: Iterable[Path]) -> Iterator[ProfileResult]:
         yield check_profile(ws, path)
 
 
-def check(ws: Workspace, paths: Iterable[Path] | None = None) -> CheckReport:
-    """Check the given files, or every buildable profile of the workspace."""
+def check(ws: Workspace, paths: Iterable[Path] | None = None, *, cache: bool = False) -> CheckReport:
+    """Check the given files, or every buildable profile of the workspace.
+
+    With ``cache``, results are reused from and stored in the workspace's content-hash cache
+    (:mod:`oemkit.checkcache`): an unchanged file is not parsed again.
+    """
+    from oemkit.checkcache import CheckCache
+
+    store = CheckCache(ws) if cache else None
     report = CheckReport()
-    for result in iter_check(ws, ws.buildable() if paths is None else paths):
+    for path in ws.buildable() if paths is None else paths:
         report.profiles += 1
+        rel = ws.rel(path)
+        hit = store.get(rel) if store is not None else None
+        if hit is not None:
+            report.findings.extend(hit)
+            continue
+        result = check_profile(ws, path)
+        if store is not None:
+            store.put(rel, result.resolved, result.findings)
         report.findings.extend(result.findings)
+    if store is not None:
+        store.save()
     report.findings.sort(key=Finding.sort_key)
     return report

@@ -15,6 +15,8 @@ __all__ = ["configure", "run"]
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="profile files or folders (default: all buildable)")
     p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    p.add_argument("--no-cache", action="store_true",
+                   help="check every file again instead of reusing results of unchanged files (.oemkit-cache/)")
 
 
 def expand(ws_paths: list[str], ws: object) -> list[Path]:
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     ws = workspace_of(args)
     paths = expand(args.paths, ws) if args.paths else None
-    report = check(ws, paths)
+    report = check(ws, paths, cache=not args.no_cache)
     if args.format == "json":
         sys.stdout.write(render_json(report))
     elif args.format == "sarif":

@@ -1,0 +1,161 @@
+"""The floor: the bare build pipeline, with nothing a real build adds (no checks, no ledger, no provenance).
+
+For each buildable profile, one at a time (streamed): read -> libyaml load (``CSafeLoader``; ``extends``
+followed, parsed layers kept in a small LRU) -> merge (mappings by key, id-lists by id) -> pydantic
+``Profile.model_validate`` -> split (two ``model_dump(include=...)``) -> render the artifact templates
+with oemkit's own Jinja environment (``oemkit.render``) -> sha256 + ``SHA256SUMS`` -> tar.gz in memory
+(gzip 9, fixed mtime/owner) -> write.
+
+``oemkit build --jobs 1`` is measured against this per profile: whatever it costs above the floor is
+the price of provenance, checks, caching and atomic writes.
+
+Usage: ``python bench/floor.py WORKSPACE -o OUT``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import hashlib
+import io
+import json
+import os
+import sys
+import tarfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run from a clone without installing
+    sys.path.insert(0, str(REPO))
+
+from oemkit.fields import field_index, merge_strategies  # noqa: E402
+from oemkit.model import Profile  # noqa: E402
+from oemkit.workspace import find_workspace  # noqa: E402
+
+__all__ = ["build_all", "build_one", "includes", "main"]
+
+MTIME = 1_700_000_000
+
+
+@functools.lru_cache(maxsize=256)
+def _layer(path: str) -> dict[str, Any]:
+    with open(path, "rb") as fh:
+        data = yaml.load(fh.read(), Loader=yaml.CSafeLoader)
+    assert isinstance(data, dict), path
+    return data
+
+
+def _merge(base: Any, over: Any, spath: str, strategies: Mapping[str, str]) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _merge(out.get(key), value, f"{spath}.{key}" if spath else key, strategies)
+        return out
+    if isinstance(base, list) and isinstance(over, list) and strategies.get(spath) == "id":
+        items = {item["id"]: item for item in base}
+        for item in over:
+            if item.get("remove") is True:
+                items.pop(item["id"], None)
+            else:
+                items[item["id"]] = _merge(items.get(item["id"]), item, f"{spath}.*", strategies)
+        return list(items.values())
+    return over
+
+
+def _resolve(path: str, strategies: Mapping[str, str]) -> dict[str, Any]:
+    own = _layer(path)
+    result: Any = None
+    for parent in own.get("extends") or ():
+        layer = _resolve(os.path.normpath(os.path.join(os.path.dirname(path), parent)), strategies)
+        layer.pop("extends", None)
+        result = _merge(result, layer, "", strategies)
+    merged = _merge(result, own, "", strategies)
+    assert isinstance(merged, dict)
+    return merged
+
+
+@functools.cache
+def includes() -> tuple[dict[str, Any], dict[str, Any]]:
+    """``model_dump`` include trees of the firmware and the software layer, from the model's annotations."""
+    trees: dict[str, dict[str, Any]] = {"firmware": {}, "software": {}}
+    for meta in field_index().values():
+        if not meta.is_leaf or meta.layer not in trees:
+            continue
+        node: Any = trees[meta.layer]
+        parts = [("__all__" if p == "*" else p) for p in meta.path.split(".")]
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if node is True:  # an ancestor is included whole (e.g. a secret reference)
+                break
+        else:
+            node[parts[-1]] = True
+    return trees["firmware"], trees["software"]
+
+
+def _tar(members: dict[str, bytes]) -> bytes:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in sorted(members):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(members[name]), MTIME, 0o644
+            tar.addfile(info, io.BytesIO(members[name]))
+    out = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=9, mtime=MTIME) as gz:
+        gz.write(raw.getvalue())
+    return out.getvalue()
+
+
+def build_one(path: Path, templates: Path, out: Path) -> Path:
+    """The bare pipeline for one profile; returns the bundle path."""
+    from oemkit.render import artifact_templates, bundle_id, ocpp_version
+    from oemkit.render.entries import firmware_entries
+    from oemkit.render.env import environment
+
+    data = _resolve(str(path), merge_strategies())
+    profile = Profile.model_validate(data)
+    fw_inc, sw_inc = includes()
+    firmware = profile.model_dump(mode="json", include=fw_inc)
+    software = profile.model_dump(mode="json", include=sw_inc)
+    # The same templates, environment and context as oemkit's renderer, minus provenance (no origins).
+    env = environment(templates)
+    ident = bundle_id(profile)
+    context = {"bundle_id": ident, "source": str(path), "profile": profile.model_dump(mode="json"),
+               "firmware": firmware, "software": software, "entries": firmware_entries(firmware, {}),
+               "ocpp_version": ocpp_version(profile)}
+    members = {name: env.get_template(tpl).render(context).encode() for name, tpl in
+               artifact_templates(profile).items()}
+    members["profile.resolved.json"] = json.dumps(data, indent=2, sort_keys=True).encode()
+    sums = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in sorted(members.items()))
+    members["SHA256SUMS"] = sums.encode()
+    target = out / profile.partner.id / f"{ident}.tar.gz"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(_tar(members))
+    return target
+
+
+def build_all(workspace: Path, out: Path) -> Iterator[Path]:
+    """Build every buildable profile of the workspace, one at a time."""
+    ws = find_workspace(explicit=workspace)
+    templates = ws.templates_dir()
+    for path in ws.buildable():
+        yield build_one(path, templates, out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    p = argparse.ArgumentParser(description="The bare build pipeline (benchmark floor).")
+    p.add_argument("workspace", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True)
+    args = p.parse_args(argv)
+    count = sum(1 for _ in build_all(args.workspace, args.output))
+    print(f"floor: {count} bundles in {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
