@@ -88,3 +88,19 @@ def test_cli_matrix_rejects_bad_counts(ws: Path, cli: Callable[..., Any], argv: 
     res = cli("matrix", *argv, cwd=ws)
     assert res.code == 2
     assert "error:" in res.err and "Traceback" not in res.err
+
+
+def test_matrix_shards_are_what_build_selects(ws: Path, cli: Callable[..., Any]) -> None:
+    from oemkit.shard import parse_shard, select
+
+    jobs = cli("matrix", "--shards", "4", cwd=ws).json()["include"]
+    rels = [p.relative_to(ws).as_posix() for p in sorted((ws / "profiles/partners").rglob("*.yaml"))
+            if "variant:" in p.read_text(encoding="utf-8")]
+    picked: list[str] = []
+    for job in jobs:
+        index, total = parse_shard(job["shard"])
+        assert (index, total) == (job["index"], job["total"])
+        chosen = select(rels, index, total)
+        assert len(chosen) == job["profiles"]
+        picked.extend(chosen)
+    assert sorted(picked) == sorted(rels)  # each profile in exactly one job
