@@ -33,10 +33,10 @@ def _git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def _prefix(root: Path) -> PurePosixPath:
-    """Where the workspace sits inside its repository (``.`` at the top)."""
+def _top_and_prefix(root: Path) -> tuple[Path, PurePosixPath]:
+    """The repository's top folder and where the workspace sits in it (``.`` at the top)."""
     top = Path(_git(root, "rev-parse", "--show-toplevel").strip()).resolve()
-    return PurePosixPath(root.resolve().relative_to(top).as_posix())
+    return top, PurePosixPath(root.resolve().relative_to(top).as_posix())
 
 
 @contextlib.contextmanager
@@ -51,12 +51,12 @@ def workspace_at(ws: Workspace, ref: str) -> Iterator[Workspace]:
             raise
         raise UsageError(f"{ref}: no such commit, branch or tag in {ws.root}. Pass a ref that exists locally "
                          "(fetch it first, e.g. git fetch origin main).") from None
-    prefix = _prefix(ws.root)
+    top, prefix = _top_and_prefix(ws.root)  # git paths below are relative to the top folder
     profiles = (prefix / "profiles").as_posix() if str(prefix) != "." else "profiles"
     with tempfile.TemporaryDirectory(prefix="oemkit-ref-") as tmp:
         root = Path(tmp)
-        if _git(ws.root, "ls-tree", "--name-only", commit, "--", profiles).strip():
-            proc = subprocess.Popen(["git", "-C", str(ws.root), "archive", "--format=tar", commit, "--", profiles],
+        if _git(top, "ls-tree", "--name-only", commit, "--", profiles).strip():
+            proc = subprocess.Popen(["git", "-C", str(top), "archive", "--format=tar", commit, "--", profiles],
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             assert proc.stdout is not None
             with tarfile.open(fileobj=proc.stdout, mode="r|") as archive:

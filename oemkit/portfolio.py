@@ -18,6 +18,7 @@ from oemkit.diff import DiffResult, diff_data
 from oemkit.errors import Finding
 
 if TYPE_CHECKING:
+    from oemkit.loader import Resolved
     from oemkit.workspace import Workspace
 
 __all__ = [
@@ -58,6 +59,8 @@ class LoadedProfile:
     data: dict[str, Any] | None
     valid: bool
     findings: list[Finding]
+    #: Firmware keys (schema paths) whose value a partner file sets: the partner's firmware customisation.
+    firmware_custom: list[str] = field(default_factory=list)
 
 
 def load_profile(ws: Workspace, path: Path) -> LoadedProfile:
@@ -74,7 +77,23 @@ def load_profile(ws: Workspace, path: Path) -> LoadedProfile:
     if profile is None or errors:
         return LoadedProfile(_bundle_id(resolved.data, path), resolved.path, resolved.data, False, errors)
     data = profile.model_dump(mode="json")
-    return LoadedProfile(_bundle_id(data, path), resolved.path, data, True, [])
+    return LoadedProfile(_bundle_id(data, path), resolved.path, data, True, [], _firmware_custom(resolved))
+
+
+def _firmware_custom(resolved: Resolved) -> list[str]:
+    """Firmware leaves set (not just inherited) by a partner's own files, from the provenance table."""
+    from oemkit.fields import lookup, schema_path_of
+    from oemkit.loader import role_of
+    from oemkit.tree import MapNode
+
+    found = set()
+    for path, node in resolved.prov.items():
+        meta = lookup(path) if path else None
+        if meta is None or not meta.is_leaf or isinstance(node, MapNode):
+            continue
+        if meta.layer == "firmware" and role_of(node.origin.file) == "partner":
+            found.add(schema_path_of(path))
+    return sorted(found)
 
 
 # --- split --all --summary ------------------------------------------------------------------------
@@ -88,10 +107,12 @@ class FirmwareSet:
     product: str
     country: str
     variants: list[str] = field(default_factory=list)
+    #: Firmware keys that partner files set for these variants (empty: factory firmware for product + region).
+    partner_firmware_keys: set[str] = field(default_factory=set)
 
     def to_json(self) -> dict[str, Any]:
         return {"sha256": self.sha256, "product": self.product, "country": self.country,
-                "variants": sorted(self.variants)}
+                "variants": sorted(self.variants), "partner_firmware_keys": sorted(self.partner_firmware_keys)}
 
 
 @dataclass
@@ -119,6 +140,9 @@ class PortfolioSummary:
         for s in self.ordered():
             lines.append(f"  {s.sha256[:12]}  {s.product} / {s.country}  {len(s.variants)} variant(s): "
                          + ", ".join(sorted(s.variants)))
+            keys = sorted(s.partner_firmware_keys)
+            lines.append("      partner firmware customisation: " + (", ".join(keys) if keys else
+                                                                      "none (factory firmware for product and region)"))
         for f in self.failed:
             lines.append(f"  not counted: {f.id} ({f.file}) does not validate; run oemkit check {f.file}")
         return "\n".join(lines) + "\n"
@@ -142,6 +166,7 @@ def summarize(ws: Workspace, paths: Iterable[Path] | None = None) -> PortfolioSu
             summary.sets[digest] = FirmwareSet(digest, str(product.get("model", "?")),
                                                str(firmware.get("region", {}).get("country", "?")))
         summary.sets[digest].variants.append(loaded.id)
+        summary.sets[digest].partner_firmware_keys.update(loaded.firmware_custom)
     return summary
 
 

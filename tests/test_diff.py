@@ -62,9 +62,10 @@ def test_reflash_only_change(base: dict[str, Any]) -> None:
 
 
 def test_hot_software_change(base: dict[str, Any]) -> None:
-    result = diff_data(base, _edit(base, "tariff.energy_price_per_kwh", "0.42"))
+    price = base["tariff"]["energy_price_per_kwh"]
+    result = diff_data(base, _edit(base, "tariff.energy_price_per_kwh", "123.45"))
     assert [(c.path, c.old, c.new, c.layer, c.impact) for c in result.changes] == [
-        ("tariff.energy_price_per_kwh", "0.39", "0.42", "software", "hot")]
+        ("tariff.energy_price_per_kwh", price, "123.45", "software", "hot")]
     assert result.streams == {"firmware": "none", "software": "minor"}
     assert not result.reflash_required and not result.recertification_required
 
@@ -273,11 +274,12 @@ def _bundle(path: Path, doc: Any, member: str = "profile.resolved.json") -> Path
 def test_cli_diff_two_bundles_both_member_shapes(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     data = _data("profiles/partners/voltway/home-22-gb.yaml")
     old = _bundle(tmp_path / "voltway-home-22-gb-1.0.0.tar.gz", {"profile": data, "provenance": {}})
-    changed = _edit(data, "charging.randomised_delay_s", 900)
+    delay = data["charging"]["randomised_delay_s"]
+    changed = _edit(data, "charging.randomised_delay_s", delay + 300)
     new = _bundle(tmp_path / "voltway-home-22-gb-1.1.0.tar.gz", changed)
     res = cli("diff", str(old), str(new), "--format", "json", cwd=tmp_path)  # no workspace needed
     assert res.code == 0, res.err
-    assert res.json()["changes"] == [{"path": "charging.randomised_delay_s", "old": 600, "new": 900,
+    assert res.json()["changes"] == [{"path": "charging.randomised_delay_s", "old": delay, "new": delay + 300,
                                       "layer": "firmware", "impact": "reflash"}]
     assert res.json()["streams"] == {"firmware": "minor", "software": "none"}
 

@@ -8,10 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from oemkit.loader import resolve
 from oemkit.portfolio import firmware_sha256
+from oemkit.workspace import Workspace
 
-EXAMPLE_IDS = ["ampera-wallbox-22-de", "ampera-wallbox-22-no", "hyperion-dc-180-de", "hyperion-dc-180-us",
-               "voltway-home-22-gb", "voltway-home-7-gb"]
+
+def _ids(ws: Path) -> list[str]:
+    return sorted(f"{p.parent.name}-{p.stem}" for p in Workspace(ws).buildable())
+
+
+def _extending(ws: Path, rel: str) -> list[str]:
+    """Bundle ids of the buildable profiles whose extends chain includes the file ``rel``."""
+    w = Workspace(ws)
+    return sorted(f"{p.parent.name}-{p.stem}" for p in w.buildable() if rel in resolve(w, p).files)
 
 
 def _add_variant(ws: Path, partner: str, name: str, like: str, extra: str) -> None:
@@ -27,8 +36,8 @@ def test_examples_need_six_firmware_sets(ws: Path, cli) -> None:  # type: ignore
     res = cli("split", "--all", "--summary", "--format", "json", cwd=ws)
     assert res.code == 0, res.err
     doc = res.json()
-    assert doc["profiles"] == 6 and doc["firmware_sets"] == 6 and doc["failed"] == []
-    assert sorted(v for s in doc["sets"] for v in s["variants"]) == EXAMPLE_IDS
+    assert doc["profiles"] == len(_ids(ws)) == 6 and doc["firmware_sets"] == 6 and doc["failed"] == []
+    assert sorted(v for s in doc["sets"] for v in s["variants"]) == _ids(ws)
     by_variant = {s["variants"][0]: s for s in doc["sets"]}
     assert by_variant["voltway-home-22-gb"]["product"] == "AWB-22-3P32"
     assert by_variant["voltway-home-22-gb"]["country"] == "GB"
@@ -104,34 +113,45 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def test_region_pack_commit_lists_exactly_the_variants_that_extend_it(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    expected = _extending(repo, "profiles/regions/gb.yaml")
+    assert "voltway-home-22-gb" in expected and "ampera-wallbox-22-de" not in expected
     _edit(repo / "profiles/regions/gb.yaml", "random_delay_max_s: 1800", "random_delay_max_s: 1200")
     _git(repo, "commit", "-q", "-am", "GB: shorter maximum random delay")
     res = cli("diff", "--all", "HEAD~1", "--format", "json", cwd=repo)
     assert res.code == 0, res.err
     doc = res.json()
-    assert doc["base"] == "HEAD~1" and doc["profiles"] == 6 and doc["changed"] == 2
-    assert [v["id"] for v in doc["variants"]] == ["voltway-home-22-gb", "voltway-home-7-gb"]
+    assert doc["base"] == "HEAD~1" and doc["profiles"] == len(_ids(repo)) and doc["changed"] == len(expected)
+    assert [v["id"] for v in doc["variants"]] == expected
     for v in doc["variants"]:
         assert v["status"] == "changed" and v["layers"] == ["firmware"] and v["impact"] == "recertify"
         assert v["changes"] == [{"path": "region.regulation.smart_charging.random_delay_max_s", "old": 1800,
                                  "new": 1200, "layer": "firmware", "impact": "recertify"}]
         assert v["streams"] == {"firmware": "minor", "software": "none"}
         assert v["recertification_required"] is True
-    assert sorted(doc["unchanged"]) == [i for i in EXAMPLE_IDS if "voltway" not in i]
+    assert sorted(doc["unchanged"]) == [i for i in _ids(repo) if i not in expected]
 
 
 def test_product_file_edit_fans_out_and_software_edit_stays_software(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    _edit(repo / "profiles/products/ac-wallbox-22.yaml", "boot_text: \"AC Wallbox 22\"", "boot_text: \"AC WB 22\"")
-    _edit(repo / "profiles/partners/hyperion/partner.yaml", "heartbeat_interval_s: 120", "heartbeat_interval_s: 180")
+    product = "profiles/products/ac-wallbox-22.yaml"
+    _edit(repo / product, "hardware_revision: C", "hardware_revision: D")
+    partner = repo / "profiles/partners/hyperion/partner.yaml"
+    assert "\nupdates:" not in partner.read_text(encoding="utf-8")
+    with partner.open("a", encoding="utf-8") as fh:  # a software-only edit of one partner
+        fh.write("updates:\n  software: {approval: two_person}\n")
     res = cli("diff", "--all", "main", "--format", "json", cwd=repo)  # uncommitted work tree vs main
     assert res.code == 0, res.err
     variants = {v["id"]: v for v in res.json()["variants"]}
-    # ampera overrides the boot text in its own files, so the product default reaches only voltway-home-22-gb.
-    assert sorted(variants) == ["hyperion-dc-180-de", "hyperion-dc-180-us", "voltway-home-22-gb"]
-    assert variants["voltway-home-22-gb"]["streams"] == {"firmware": "patch", "software": "none"}
-    for hid in ("hyperion-dc-180-de", "hyperion-dc-180-us"):
+    on_product = _extending(repo, product)
+    hyperion = _extending(repo, "profiles/partners/hyperion/partner.yaml")
+    assert on_product and hyperion and not set(on_product) & set(hyperion)
+    assert sorted(variants) == sorted(on_product + hyperion)
+    for pid in on_product:  # a new hardware target: a major firmware bump for every variant on the product
+        assert variants[pid]["streams"] == {"firmware": "major", "software": "none"}
+        assert variants[pid]["reflash_required"] is True
+    for hid in hyperion:
         assert variants[hid]["layers"] == ["software"] and variants[hid]["impact"] == "hot"
-        assert variants[hid]["streams"]["firmware"] == "none" and variants[hid]["reflash_required"] is False
+        assert variants[hid]["streams"] == {"firmware": "none", "software": "minor"}
+        assert variants[hid]["reflash_required"] is False
 
 
 def test_added_and_removed_variants(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -147,19 +167,17 @@ def test_markdown_table_for_a_pr_comment(repo: Path, cli) -> None:  # type: igno
     res = cli("diff", "--all", "main", "--format", "markdown", cwd=repo)
     assert res.code == 0, res.err
     lines = res.out.splitlines()
-    assert lines[0] == "### oemkit: 2 of 6 variant(s) change against `main`"
+    expected = _extending(repo, "profiles/regions/gb.yaml")
+    assert lines[0] == f"### oemkit: {len(expected)} of {len(_ids(repo))} variant(s) change against `main`"
     header = "| variant | status | layers | impact | firmware | software | reflash | recertify | changed keys |"
     assert header in lines
     rows = [line for line in lines if line.startswith("| `")]
-    assert rows == [
-        "| `voltway-home-22-gb` | changed | software | hot | none | patch | no | no | `region.name` |",
-        "| `voltway-home-7-gb` | changed | software | hot | none | patch | no | no | `region.name` |",
-    ]
+    assert rows == [f"| `{i}` | changed | software | hot | none | patch | no | no | `region.name` |" for i in expected]
 
 
 def test_text_output_and_nothing_changed(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
     res = cli("diff", "--all", "main", cwd=repo)
-    assert res.code == 0 and res.out.startswith("0 of 6 variant(s) change against main")
+    assert res.code == 0 and res.out.startswith(f"0 of {len(_ids(repo))} variant(s) change against main")
     md = cli("diff", "--all", "main", "--format", "markdown", cwd=repo)
     assert "No buildable variant changes." in md.out
 
@@ -174,3 +192,27 @@ def test_bad_ref_exits_2(repo: Path, cli, ref: str) -> None:  # type: ignore[no-
 def test_not_a_git_repository_exits_2(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
     res = cli("diff", "--all", "main", cwd=ws)
     assert res.code == 2 and "git" in res.err
+
+
+def test_summary_names_the_partner_firmware_customisations(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    doc = cli("split", "--all", "--summary", "--format", "json", cwd=ws).json()
+    keys = {s["variants"][0]: s["partner_firmware_keys"] for s in doc["sets"]}
+    assert keys["voltway-home-22-gb"] == [] and keys["voltway-home-7-gb"] == []  # software-only partner
+    assert "charging.max_current_a" in keys["ampera-wallbox-22-de"]  # set in ampera's own variant file
+    assert "hardware.it_earthing_support" in keys["ampera-wallbox-22-no"]
+    assert "charging.max_current_a" not in keys["ampera-wallbox-22-no"]  # inherited from the product file
+    assert not [k for ks in keys.values() for k in ks if k.startswith(("tariff", "portal", "ocpp"))]
+
+
+def test_workspace_in_a_subfolder_of_the_repository(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from conftest import copy_workspace
+
+    top = tmp_path / "repo"
+    ws = copy_workspace(top / "programs" / "kestrel")
+    _git(top, "init", "-q", "-b", "main")
+    _git(top, "add", "-A")
+    _git(top, "commit", "-q", "-m", "base")
+    _edit(ws / "profiles/regions/de.yaml", "name: Germany", "name: Deutschland")
+    res = cli("diff", "--all", "main", "--format", "json", cwd=ws / "profiles")
+    assert res.code == 0, res.err
+    assert [v["id"] for v in res.json()["variants"]] == _extending(ws, "profiles/regions/de.yaml")

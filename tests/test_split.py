@@ -185,9 +185,10 @@ def test_cli_split_default_output_and_json(ws: Path, cli) -> None:  # type: igno
 def test_cli_split_all_writes_one_folder_per_variant(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
     res = cli("split", "--all", "-o", "out", cwd=ws)
     assert res.code == 0, res.err
-    assert sorted(p.name for p in (ws / "out").iterdir()) == sorted(
-        ["ampera-wallbox-22-de", "ampera-wallbox-22-no", "hyperion-dc-180-de", "hyperion-dc-180-us",
-         "voltway-home-22-gb", "voltway-home-7-gb"])
+    expected = sorted(f"{p.parent.name}-{p.stem}" for p in Workspace(ws).buildable())
+    assert len(expected) >= 6
+    assert sorted(p.name for p in (ws / "out").iterdir()) == expected
+    assert all((ws / "out" / i / "software/config.json").is_file() for i in expected)
 
 
 @pytest.mark.parametrize("argv", [
@@ -210,3 +211,13 @@ def test_cli_split_invalid_profile_exits_1_with_finding(ws: Path, cli) -> None: 
     assert res.code == 1
     assert "home-22-gb.yaml" in res.err and "charging.max_current_a" in res.err
     assert not (ws / "out").exists()
+
+
+def test_cli_split_all_continues_past_a_bad_profile(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    bad = ws / "profiles/partners/voltway/home-7-gb.yaml"
+    bad.write_text(bad.read_text(encoding="utf-8") + "charging: {max_current_a: 999}\n", encoding="utf-8")
+    res = cli("split", "--all", "-o", "out", cwd=ws)
+    assert res.code == 1
+    assert "home-7-gb.yaml" in res.err
+    assert (ws / "out/voltway-home-22-gb/firmware/params.json").is_file()
+    assert not (ws / "out/voltway-home-7-gb").exists()

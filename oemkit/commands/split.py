@@ -91,12 +91,21 @@ def run(args: argparse.Namespace) -> int:
         return 1 if summary.failed else 0
     if args.all:
         base = Path(args.output) if args.output else Path("dist") / "split"
-        written = [write_split(ws, path, base, per_id=True) for path in ws.buildable()]
+        written, failed = [], 0
+        for path in ws.buildable():  # one at a time; a bad profile does not stop the others
+            try:
+                written.append(write_split(ws, path, base, per_id=True))
+            except FindingsError as exc:
+                failed += 1
+                sys.stderr.write(f"{exc}\n")
+        if failed:
+            sys.stderr.write(f"oemkit split: {failed} profile(s) not split: fix the findings above.\n")
     else:
+        failed = 0
         written = [write_split(ws, ws.select([args.profile])[0], Path(args.output) if args.output else None)]
     if args.format == "json":
         sys.stdout.write(json.dumps({"written": written}, indent=2) + "\n")
     else:
         for item in written:
             sys.stdout.write(f"{item['id']}: {item['firmware']}, {item['software']}\n")
-    return 0
+    return 1 if failed else 0
