@@ -56,14 +56,16 @@ def workspace_at(ws: Workspace, ref: str) -> Iterator[Workspace]:
     with tempfile.TemporaryDirectory(prefix="oemkit-ref-") as tmp:
         root = Path(tmp)
         if _git(top, "ls-tree", "--name-only", commit, "--", profiles).strip():
-            proc = subprocess.Popen(["git", "-C", str(top), "archive", "--format=tar", commit, "--", profiles],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            assert proc.stdout is not None
-            with tarfile.open(fileobj=proc.stdout, mode="r|") as archive:
-                archive.extractall(root, filter="data")
-            _, err = proc.communicate()
-            if proc.returncode != 0:
-                raise UsageError(f"git archive {ref} failed: {err.decode(errors='replace').strip()}.")
+            tar_path = root / "profiles.tar"  # a file, not a pipe: no deadlock on git's stderr
+            _git(top, "archive", "--format=tar", f"--output={tar_path}", commit, "--", profiles)
+            try:
+                with tarfile.open(tar_path, mode="r:") as archive:
+                    archive.extractall(root / "tree", filter="data")
+            except tarfile.TarError as exc:  # e.g. a committed symlink that points outside the folder
+                raise UsageError(f"{ref}: the profiles committed there cannot be unpacked safely ({exc}). "
+                                 "Remove links that leave profiles/ from that commit, or diff another ref.") from None
+            tar_path.unlink()
+        root = root / "tree"
         base = root / prefix if str(prefix) != "." else root
         (base / "profiles").mkdir(parents=True, exist_ok=True)  # no profiles at that ref: every variant is new
         yield Workspace(base)

@@ -216,3 +216,12 @@ def test_workspace_in_a_subfolder_of_the_repository(tmp_path: Path, cli) -> None
     res = cli("diff", "--all", "main", "--format", "json", cwd=ws / "profiles")
     assert res.code == 0, res.err
     assert [v["id"] for v in res.json()["variants"]] == _extending(ws, "profiles/regions/de.yaml")
+
+
+def test_a_committed_link_leaving_the_folder_is_refused(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    (repo / "profiles/regions/evil.yaml").symlink_to("/etc/hostname")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "a link out")
+    res = cli("diff", "--all", "HEAD", cwd=repo)
+    assert res.code == 2
+    assert "cannot be unpacked safely" in res.err and "Traceback" not in res.err
