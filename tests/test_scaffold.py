@@ -137,3 +137,12 @@ def test_workspace_template_wins(ws: Path, cli: Callable[..., Any]) -> None:
     readme.write_text("# Our own partner README for {{ cookiecutter.name }}\n", encoding="utf-8")
     assert cli("new", "partner", "--no-input", cwd=ws).code == 0
     assert (ws / "profiles/partners/acme/README.md").read_text(encoding="utf-8").startswith("# Our own")
+
+
+def test_scaffolded_partner_builds(ws: Path, cli: Callable[..., Any], tmp_path: Path) -> None:
+    assert cli("new", "partner", "--no-input", "--set", "partner_id=nova", cwd=ws).code == 0
+    res = cli("build", "nova", "-o", str(tmp_path / "dist"), "--format", "json", cwd=ws)
+    assert res.code == 0, res.out + res.err
+    bundles = res.json()["bundles"]
+    assert [b["id"] for b in bundles] == ["nova-ac-wallbox-22-gb"]
+    assert Path(bundles[0]["path"]).name.startswith("nova-ac-wallbox-22-gb-")
