@@ -326,3 +326,22 @@ def test_cli_diff_invalid_profile_exits_1(ws: Path, cli) -> None:  # type: ignor
     res = cli("diff", "voltway-home-7-gb", "voltway-home-22-gb", cwd=ws)
     assert res.code == 1
     assert "max_curent_a" in res.err
+
+
+def test_cli_diff_two_real_bundles(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """End to end with `oemkit build`: a software-only edit between two bundles keeps the firmware stream."""
+    first = cli("build", "voltway-home-22-gb", "-o", "one", "--format", "json", cwd=ws)
+    assert first.code == 0, first.err
+    partner = ws / "profiles/partners/voltway/partner.yaml"
+    text = partner.read_text(encoding="utf-8")
+    assert "\nupdates:" not in text
+    partner.write_text(text + "updates:\n  software: {approval: two_person}\n", encoding="utf-8")
+    second = cli("build", "voltway-home-22-gb", "-o", "two", "--format", "json", cwd=ws)
+    assert second.code == 0, second.err
+    old, new = (ws / r.json()["bundles"][0]["path"] for r in (first, second))
+    res = cli("diff", str(old), str(new), "--format", "json", cwd=ws)
+    assert res.code == 0, res.err
+    assert res.json() == {"changes": [{"path": "updates.software.approval", "old": "single", "new": "two_person",
+                                       "layer": "software", "impact": "hot"}],
+                          "streams": {"firmware": "none", "software": "minor"}, "reflash_required": False,
+                          "recertification_required": False}
