@@ -2,8 +2,9 @@
 
 A rule is a function ``(ctx: RuleContext) -> Iterable[Hit]`` registered with :func:`rule`. The
 registry turns hits into findings that point at the file and line that set the value (from the
-provenance of the resolved profile). Rule families live in the sibling modules and are imported
-by :func:`all_rules`.
+provenance of the resolved profile). Rule families live in the sibling modules named in
+:data:`FAMILIES` and register their rules on import. A rule tied to a regulation names its
+``rule_set``; it runs only where the region pack lists that set in ``region.rule_sets``.
 """
 
 from __future__ import annotations
@@ -22,18 +23,26 @@ if TYPE_CHECKING:
     from oemkit.model import Profile
     from oemkit.workspace import Workspace
 
-__all__ = ["Hit", "Rule", "RuleContext", "all_rules", "get_rule", "rule", "run_rules"]
+__all__ = ["FAMILIES", "Hit", "Rule", "RuleContext", "RuleFunc", "all_rules", "get_rule", "rule", "run_rules"]
 
 #: Modules holding rule families; each registers its rules on import.
 FAMILIES = ("hardware", "regulation", "ocpp", "crosslayer", "ownership", "hygiene")
 
 
 class Hit(NamedTuple):
-    """One violation: the dotted path of the offending value, the message, an optional specific hint."""
+    """One violation.
+
+    ``path`` is the dotted path of the offending value (list items by index); the finding points at
+    the file and line that set it, unless ``at`` names another place (e.g. a dead value in a base
+    file). ``severity`` may lower the rule's severity to a warning (a fact the pack marks unverified);
+    it never raises it.
+    """
 
     path: str
     message: str
     hint: str = ""
+    at: Origin | None = None
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,22 @@ class RuleContext:
     profile: Profile
     resolved: Resolved
     workspace: Workspace
+
+    def fact_severity(self, *facts: str) -> Severity | None:
+        """``"warning"`` if the region pack marks any of these facts (paths under ``region``) unverified."""
+        unverified = set(self.profile.region.unverified)
+        for fact in facts:
+            parts = fact.split(".")
+            if any(".".join(parts[: i + 1]) in unverified for i in range(len(parts))):
+                return "warning"
+        return None
+
+    def origin(self, path: str) -> Origin:
+        """The file, line and column that set the value at ``path`` (or its nearest ancestor)."""
+        return _origin(self.resolved, path)
+
+
+RuleFunc = Callable[[RuleContext], Iterable[Hit]]
 
 
 @dataclass(frozen=True)
@@ -58,7 +83,8 @@ class Rule:
     failing: str
     passing: str
     family: str
-    func: Callable[[RuleContext], Iterable[Hit]]
+    func: RuleFunc
+    rule_set: str | None = None
 
 
 _REGISTRY: dict[str, Rule] = {}
@@ -74,15 +100,16 @@ def rule(
     rationale: str,
     failing: str,
     passing: str,
-) -> Callable[[Callable[[RuleContext], Iterable[Hit]]], Callable[[RuleContext], Iterable[Hit]]]:
-    """Register a rule function under a stable ID."""
+    rule_set: str | None = None,
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function under a stable ID (optionally only for regions listing ``rule_set``)."""
 
-    def deco(func: Callable[[RuleContext], Iterable[Hit]]) -> Callable[[RuleContext], Iterable[Hit]]:
+    def deco(func: RuleFunc) -> RuleFunc:
         if id in _REGISTRY:
             raise ValueError(f"duplicate rule id {id}")
         family = func.__module__.rsplit(".", 1)[-1]
         _REGISTRY[id] = Rule(id, severity, title, hint, source, rationale.strip(), failing.strip("\n"),
-                             passing.strip("\n"), family, func)
+                             passing.strip("\n"), family, func, rule_set)
         return func
 
     return deco
@@ -117,10 +144,14 @@ def _origin(resolved: Resolved, path: str) -> Origin:
 
 
 def run_rules(ctx: RuleContext) -> Iterator[Finding]:
-    """Run every rule; a rule's hits become findings at the file and line that set the value."""
+    """Run every rule that applies; each hit becomes a finding at the file and line that set the value."""
+    sets = set(ctx.profile.region.rule_sets)
     for r in all_rules():
+        if r.rule_set is not None and r.rule_set not in sets:
+            continue
         for hit in r.func(ctx):
-            origin = _origin(ctx.resolved, hit.path)
-            yield Finding(rule=r.id, severity=r.severity, file=origin.file, line=origin.line,
+            origin = hit.at or _origin(ctx.resolved, hit.path)
+            severity: Severity = "warning" if hit.severity == "warning" else r.severity
+            yield Finding(rule=r.id, severity=severity, file=origin.file, line=origin.line,
                           column=origin.column, path=hit.path, message=hit.message, hint=hit.hint or r.hint,
                           source=r.source)

@@ -1,0 +1,118 @@
+"""Ownership rules: who may set what, judged from provenance (the file that set each value).
+
+Product families (``profiles/products``) and region packs (``profiles/regions``) may set any field.
+A partner's files may set only fields of the layers in ``partner.customization`` and never ``region``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from oemkit.fields import field_index, schema_path_of
+from oemkit.loader import role_of
+from oemkit.rules import Hit, RuleContext, rule
+from oemkit.tree import Leaf, SeqNode
+
+_SPEC = "oemkit profile format (shared/spec/profile.md): layers, owners, impact"
+
+
+def _partner_leaves(ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
+    """(path, layer, impact) of every model leaf whose value a partner file set."""
+    index = field_index()
+    for path, node in ctx.resolved.prov.items():
+        meta = index.get(schema_path_of(path))
+        if meta is None or not meta.is_leaf or not isinstance(node, (Leaf, SeqNode)):
+            continue
+        if role_of(node.origin.file) == "partner":
+            yield path, meta.layer, meta.impact
+
+
+@rule(
+    "OWN-LAYER",
+    severity="error",
+    title="A partner sets only fields of the layers in its customization",
+    hint="remove the setting from your file; ask the factory for a product variant that has it, or agree "
+    "firmware customisation and add it to partner.customization.",
+    source=f"{_SPEC}: a partner may set only fields of the layers in its customization",
+    rationale="""
+Firmware settings are compiled into the image the factory builds, tests and certifies; a partner
+that contracted software customisation only (portal, backend, tariffs) cannot change them, or every
+change would need a reflash and possibly a recertification the partner does not own. Ownership is
+judged from provenance: a value the product family or the region pack sets is fine, the same value
+set in the partner's own file is not.
+""",
+    failing="""
+partner: {id: voltway, customization: [software]}
+charging: {max_current_a: 16}      # firmware field, set in the partner's file
+""",
+    passing="""
+partner: {id: voltway, customization: [software]}
+tariff: {energy_price_per_kwh: "0.45"}
+""",
+)
+def layer(ctx: RuleContext) -> Iterator[Hit]:
+    p = ctx.profile
+    allowed: set[str] = set(p.partner.customization)
+    shown = ", ".join(p.partner.customization) or "nothing"
+    for path, field_layer, impact in _partner_leaves(ctx):
+        if path.startswith(("region.", "partner.")) or field_layer not in ("firmware", "software"):
+            continue
+        if field_layer in allowed:
+            continue
+        where = ctx.origin(path).file
+        yield Hit(path, f"{path} is a {field_layer} setting (a change means: {impact}) and it is set in {where}, "
+                  f"but partner {p.partner.id} may customise only: {shown}.",
+                  f"remove {path} from {where}; the value then comes from the product family or region pack. "
+                  f"For a different {field_layer} value ask the factory for a product variant.")
+    yield from _removals(ctx, allowed, shown)
+
+
+def _removals(ctx: RuleContext, allowed: set[str], shown: str) -> Iterator[Hit]:
+    """Lists merged on id (connectors) that a partner file touched without setting a leaf: a removal."""
+    index = field_index()
+    leaves = {path for path, _, _ in _partner_leaves(ctx)}
+    for spath, meta in index.items():
+        if meta.merge != "id" or "*" in spath:
+            continue
+        node = ctx.resolved.prov.get(spath)
+        if node is None or role_of(node.origin.file) != "partner" or any(x.startswith(spath + ".") for x in leaves):
+            continue
+        layers = {m.layer for p, m in index.items() if m.is_leaf and p.startswith(spath + ".")}
+        if layers <= allowed:
+            continue
+        where = node.origin.file
+        yield Hit(spath, f"{spath} holds {'/'.join(sorted(layers))} settings and {where} removes items from it, "
+                  f"but partner {ctx.profile.partner.id} may customise only: {shown}.",
+                  f"remove the '{{id: ..., remove: true}}' entries from {where}; ask the factory for a product "
+                  "variant instead.")
+
+
+@rule(
+    "OWN-REGION",
+    severity="error",
+    title="Only region packs set region facts",
+    hint="remove 'region' from your file and extend the region pack of your market "
+    "(extends: [..., ../../regions/<cc>.yaml]).",
+    source=f"{_SPEC}: region is set by the region pack only; a partner may not override it",
+    rationale="""
+Region facts (grid, allowed connectors, regulation) are compliance data owned by the region pack;
+every regulatory rule reads them. A partner that overrides a fact (say, drops the RCD requirement)
+would silently switch off the rules that protect it. A partner chooses its market by extending the
+pack, nothing more.
+""",
+    failing="""
+extends: [../../products/ac-wallbox-22.yaml, ../../regions/gb.yaml, partner.yaml]
+region: {regulation: {rcd_dc_6ma_required: false}}
+""",
+    passing="""
+extends: [../../products/ac-wallbox-22.yaml, ../../regions/gb.yaml, partner.yaml]
+""",
+)
+def region(ctx: RuleContext) -> Iterator[Hit]:
+    for path, _layer, _impact in _partner_leaves(ctx):
+        if path.startswith("region."):
+            where = ctx.origin(path).file
+            yield Hit(path, f"{path} is a region fact, set in the partner file {where}; only region packs "
+                      "(profiles/regions/) may set region facts.",
+                      f"remove {path} from {where}; if the fact is wrong for the market, ask compliance to "
+                      "fix the region pack.")
