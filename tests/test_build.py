@@ -1,0 +1,161 @@
+"""``oemkit build``: the fixed JSON summary, failures per profile, caching, jobs and shards."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from oemkit.shard import select
+from oemkit.workspace import Workspace
+from tests.conftest import Result
+
+SUMMARY_KEYS = {"id", "path", "version", "firmware_version", "software_version", "firmware_sha256", "cached"}
+
+
+def _bundles(ws: Path) -> dict[str, bytes]:
+    return {p.relative_to(ws).as_posix(): p.read_bytes() for p in sorted((ws / "dist").rglob("*.tar.gz"))}
+
+
+def test_build_all_writes_verified_bundles(ws: Path, cli: Callable[..., Result]) -> None:
+    r = cli("build", "--all", "--format", "json", cwd=ws)
+    assert r.code == 0, r.out + r.err
+    doc = r.json()
+    assert set(doc) == {"bundles", "failed"} and doc["failed"] == []
+    assert len(doc["bundles"]) == 6
+    for b in doc["bundles"]:
+        assert set(b) == SUMMARY_KEYS
+        partner = b["id"].split("-")[0]
+        assert b["path"] == f"dist/{partner}/{b['id']}-{b['version']}.tar.gz"
+        assert b["version"] == b["firmware_version"] == b["software_version"] == "1.0.0"
+        assert len(b["firmware_sha256"]) == 64 and b["cached"] is False
+    v = cli("verify", *(b["path"] for b in doc["bundles"]))
+    assert v.code == 0, v.out
+
+
+def test_text_output_and_plain_progress(ws: Path, cli: Callable[..., Result]) -> None:
+    r = cli("build", "voltway", cwd=ws)
+    assert r.code == 0
+    assert "built    dist/voltway/voltway-home-22-gb-1.0.0.tar.gz" in r.out
+    assert "2 bundle(s) (0 cached), 0 failed" in r.out
+    r = cli("build", "voltway", "--format", "json", cwd=ws)
+    assert "[2/2]" in r.err  # not a terminal: plain progress lines on stderr, JSON alone on stdout
+    json.loads(r.out)
+
+
+def test_nothing_to_build_is_a_usage_error(ws: Path, cli: Callable[..., Result]) -> None:
+    r = cli("build", cwd=ws)
+    assert r.code == 2 and "--all" in r.err
+    assert cli("build", "no-such-partner", cwd=ws).code == 2
+    assert cli("build", "--all", "--jobs", "0", cwd=ws).code == 2
+    assert cli("build", "--all", "--shard", "3/2", cwd=ws).code == 2
+
+
+def test_an_invalid_profile_fails_alone(ws: Path, cli: Callable[..., Result]) -> None:
+    f = ws / "profiles/partners/voltway/home-7-gb.yaml"
+    f.write_text(f.read_text() + "charging: {max_current_a: 99}\n")
+    r = cli("build", "--all", "--format", "json", cwd=ws)
+    assert r.code == 1
+    doc = r.json()
+    assert len(doc["bundles"]) == 5
+    assert [x["profile"] for x in doc["failed"]] == ["profiles/partners/voltway/home-7-gb.yaml"]
+    finding = doc["failed"][0]["findings"][0]
+    assert finding["severity"] == "error" and finding["file"].startswith("profiles/")
+    assert not list((ws / "dist/voltway").glob("voltway-home-7-gb-*"))
+
+
+def test_a_base_layer_is_not_buildable(ws: Path, cli: Callable[..., Result]) -> None:
+    r = cli("build", "profiles/partners/voltway/partner.yaml", "--format", "json", cwd=ws)
+    assert r.code == 1
+    assert r.json()["failed"][0]["findings"][0]["rule"] == "BUILD-NOT-BUILDABLE"
+
+
+def test_unchanged_inputs_are_not_rebuilt(ws: Path, cli: Callable[..., Result]) -> None:
+    assert cli("build", "--all", cwd=ws).code == 0
+    before = _bundles(ws)
+    doc = cli("build", "--all", "--format", "json", cwd=ws).json()
+    assert all(b["cached"] for b in doc["bundles"])
+    assert _bundles(ws) == before
+    doc = cli("build", "--all", "--format", "json", "--no-cache", cwd=ws).json()
+    assert not any(b["cached"] for b in doc["bundles"])
+    assert _bundles(ws) == before
+
+
+def test_an_edit_rebuilds_only_the_profiles_that_use_the_file(ws: Path, cli: Callable[..., Result]) -> None:
+    assert cli("build", "--all", cwd=ws).code == 0
+    partner = ws / "profiles/partners/voltway/partner.yaml"
+    partner.write_text(partner.read_text() + "# a comment only\n")
+    doc = cli("build", "--all", "--format", "json", cwd=ws).json()
+    cached = {b["id"]: b["cached"] for b in doc["bundles"]}
+    assert cached["voltway-home-22-gb"] is False and cached["voltway-home-7-gb"] is False
+    assert cached["ampera-wallbox-22-de"] is True
+    # A comment changes no value: same version, and (no ledger entry yet) still 1.0.0.
+    assert {b["version"] for b in doc["bundles"]} == {"1.0.0"}
+
+
+def test_a_deleted_or_altered_bundle_is_rebuilt(ws: Path, cli: Callable[..., Result]) -> None:
+    assert cli("build", "voltway", cwd=ws).code == 0
+    bundle = ws / "dist/voltway/voltway-home-22-gb-1.0.0.tar.gz"
+    good = bundle.read_bytes()
+    bundle.write_bytes(b"garbage")
+    doc = cli("build", "voltway", "--format", "json", cwd=ws).json()
+    assert {b["id"]: b["cached"] for b in doc["bundles"]}["voltway-home-22-gb"] is False
+    assert bundle.read_bytes() == good
+    bundle.unlink()
+    assert cli("build", "voltway", cwd=ws).code == 0
+    assert bundle.read_bytes() == good
+
+
+def test_template_change_invalidates_the_cache(ws: Path, cli: Callable[..., Result]) -> None:
+    import shutil
+
+    from oemkit.workspace import data_dir
+
+    shutil.copytree(data_dir("templates"), ws / "templates")
+    assert cli("build", "voltway-home-22-gb", cwd=ws).code == 0
+    some = next(p for p in sorted((ws / "templates").rglob("*")) if p.is_file() and "cookiecutter" not in str(p))
+    some.write_bytes(some.read_bytes() + b"\n")
+    doc = cli("build", "voltway-home-22-gb", "--format", "json", cwd=ws).json()
+    assert doc["bundles"][0]["cached"] is False
+
+
+def test_parallel_build_gives_the_same_bytes(ws: Path, cli: Callable[..., Result], tmp_path: Path) -> None:
+    assert cli("build", "--all", "-o", str(tmp_path / "serial"), cwd=ws).code == 0
+    r = cli("build", "--all", "--jobs", "3", "-o", str(tmp_path / "parallel"), "--format", "json", cwd=ws)
+    assert r.code == 0, r.err
+    assert [b["id"] for b in r.json()["bundles"]] == sorted(b["id"] for b in r.json()["bundles"])
+    serial = {p.relative_to(tmp_path / "serial"): p.read_bytes() for p in (tmp_path / "serial").rglob("*.tar.gz")}
+    par = {p.relative_to(tmp_path / "parallel"): p.read_bytes() for p in (tmp_path / "parallel").rglob("*.tar.gz")}
+    assert serial == par and len(serial) == 6
+
+
+def test_parallel_build_reports_failures(ws: Path, cli: Callable[..., Result]) -> None:
+    f = ws / "profiles/partners/ampera/wallbox-22-no.yaml"
+    f.write_text(f.read_text() + "bogus_key: 1\n")
+    r = cli("build", "--all", "--jobs", "2", "--format", "json", cwd=ws)
+    assert r.code == 1
+    assert [x["profile"] for x in r.json()["failed"]] == ["profiles/partners/ampera/wallbox-22-no.yaml"]
+    assert len(r.json()["bundles"]) == 5
+
+
+@pytest.mark.parametrize("total", [1, 2, 3, 7])
+def test_shards_partition_the_portfolio(ws: Path, cli: Callable[..., Result], total: int) -> None:
+    ids: list[str] = []
+    for index in range(1, total + 1):
+        r = cli("build", "--all", "--shard", f"{index}/{total}", "--format", "json", cwd=ws)
+        assert r.code == 0
+        ids += [b["id"] for b in r.json()["bundles"]]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == 6
+    w = Workspace(ws)
+    rels = [w.rel(p) for p in w.buildable()]
+    assert sorted(p for i in range(1, total + 1) for p in select(rels, i, total)) == sorted(rels)
+
+
+def test_output_folder_option(ws: Path, cli: Callable[..., Result], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    doc = cli("build", "voltway-home-22-gb", "-o", str(out), "--format", "json", cwd=ws).json()
+    assert Path(doc["bundles"][0]["path"]) == out / "voltway/voltway-home-22-gb-1.0.0.tar.gz"
+    (tmp_path / "file").write_text("x")
+    assert cli("build", "voltway-home-22-gb", "-o", str(tmp_path / "file"), cwd=ws).code == 2
