@@ -146,3 +146,43 @@ def test_scaffolded_partner_builds(ws: Path, cli: Callable[..., Any], tmp_path: 
     bundles = res.json()["bundles"]
     assert [b["id"] for b in bundles] == ["nova-ac-wallbox-22-gb"]
     assert Path(bundles[0]["path"]).name.startswith("nova-ac-wallbox-22-gb-")
+
+
+def _interactive(monkeypatch: pytest.MonkeyPatch, typed: dict[str, str]) -> list[str]:
+    """Answer cookiecutter's prompts from ``typed`` (the default otherwise); returns the keys asked."""
+    import sys
+
+    import cookiecutter.prompt as prompt
+
+    asked: list[str] = []
+
+    def read_variable(key: str, default: Any, *_: Any) -> Any:
+        asked.append(key)
+        return typed.get(key, default)
+
+    def read_choice(key: str, options: list[Any], *_: Any) -> Any:
+        asked.append(key)
+        return typed.get(key, options[0])
+
+    monkeypatch.setattr(prompt, "read_user_variable", read_variable)
+    monkeypatch.setattr(prompt, "read_user_choice", read_choice)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    return asked
+
+
+def test_prompted_answers_are_used_and_choices_come_from_the_workspace(
+        ws: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = _interactive(monkeypatch, {"partner_id": "kite", "country": "de", "name": "Kite Energie GmbH"})
+    res = cli("new", "partner", "--set", "family=ac-wallbox-7", cwd=ws)
+    assert res.code == 0, res.err
+    assert {"partner_id", "name", "customization", "family", "country", "variant"} <= set(asked)
+    assert (ws / "profiles/partners/kite/ac-wallbox-7-de.yaml").is_file()  # --set and prompts combined
+
+
+def test_a_prompted_clash_is_refused_and_nothing_is_written(
+        ws: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    _interactive(monkeypatch, {"partner_id": "hyperion"})
+    before = _tree(ws)
+    res = cli("new", "partner", cwd=ws)
+    assert res.code == 2 and "partner_id='hyperion'" in res.err
+    assert _tree(ws) == before
