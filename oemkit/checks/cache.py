@@ -1,0 +1,82 @@
+"""Check results by sha256 of their inputs, in process and in ``cache_dir``, so identical artifacts are checked once.
+
+Thousands of profiles share few distinct firmware headers; compiling each distinct one once is
+what keeps a portfolio build fast. Entries are small JSON files written atomically, so parallel
+workers may share a cache folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["Outcome", "cached", "clear_memory", "digest"]
+
+#: (ok, message, skipped)
+Outcome = tuple[bool, str, bool]
+
+_MEMORY: OrderedDict[str, Outcome] = OrderedDict()
+_MEMORY_SIZE = 4096
+_VERSION = "oemkit-checks-1"
+
+
+def digest(*parts: bytes | str) -> str:
+    """sha256 over length-prefixed parts (no two part lists collide)."""
+    h = hashlib.sha256(_VERSION.encode())
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def clear_memory() -> None:
+    """Forget in-process results (tests)."""
+    _MEMORY.clear()
+
+
+def _disk_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / "checks" / key[:2] / f"{key}.json"
+
+
+def _read(cache_dir: Path, key: str) -> Outcome | None:
+    try:
+        data = json.loads(_disk_path(cache_dir, key).read_text(encoding="utf-8"))
+        return bool(data["ok"]), str(data["message"]), bool(data["skipped"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write(cache_dir: Path, key: str, outcome: Outcome) -> None:
+    path = _disk_path(cache_dir, key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"ok": outcome[0], "message": outcome[1], "skipped": outcome[2]}, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def cached(key: str, cache_dir: Path | None, compute: Callable[[], Outcome]) -> tuple[Outcome, bool]:
+    """The outcome for ``key``: from memory, from ``cache_dir``, or computed (and stored). Second: was it cached."""
+    hit = _MEMORY.get(key)
+    if hit is None and cache_dir is not None:
+        hit = _read(cache_dir, key)
+    if hit is not None:
+        _MEMORY[key] = hit
+        _MEMORY.move_to_end(key)
+        return hit, True
+    outcome = compute()
+    _MEMORY[key] = outcome
+    if len(_MEMORY) > _MEMORY_SIZE:
+        _MEMORY.popitem(last=False)
+    if cache_dir is not None:
+        _write(cache_dir, key, outcome)
+    return outcome, False

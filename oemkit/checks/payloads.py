@@ -1,0 +1,93 @@
+"""JSON artifact checks: OCPP payloads against the official schemas of the ``ocpp`` package, documents against theirs.
+
+The OCPP 1.6 and 2.0.1 JSON schemas ship in the ``ocpp`` package (mobilityhouse/ocpp); validators
+are built once per process. Values known only at provisioning or rollout time are references, each
+a whole JSON string: ``${secret:NAME}``, ``${rollout:...}``, ``${firmware:...}``. Before validation
+each is replaced by a sample of the right type (an integer request id, an RFC 3339 time), so the
+structure, types and lengths of the real request are checked; an unknown reference fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+__all__ = ["PLACEHOLDER_RE", "fill_placeholders", "ocpp_errors", "schema_errors", "software_schema_validator"]
+
+PLACEHOLDER_RE = re.compile(r"^\$\{(secret|rollout|firmware):([A-Za-z0-9_]+)\}$")
+
+#: Samples standing in for references while validating (type and length of a real value).
+_SAMPLES: dict[str, Any] = {
+    "rollout:firmware_url": "https://firmware.example.com/oem/firmware-1.0.0.bin",
+    "rollout:retrieve_date_time": "2026-01-01T01:00:00Z",
+    "rollout:install_date_time": "2026-01-01T01:00:00Z",
+    "rollout:request_id": 1,
+    "firmware:signing_certificate": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    "firmware:signature": "c2lnbmF0dXJl",
+}
+#: A basic-auth password of the longest length OCPP 1.6 allows (20 bytes, sent hex-encoded: 40 chars).
+_SECRET_SAMPLE = "0123456789abcdef0123456789abcdef01234567"
+
+
+def fill_placeholders(value: Any, unknown: list[str]) -> Any:
+    """A copy of ``value`` with each reference replaced by its sample; unknown references are collected."""
+    if isinstance(value, dict):
+        return {k: fill_placeholders(v, unknown) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill_placeholders(v, unknown) for v in value]
+    if isinstance(value, str) and value.startswith("${"):
+        match = PLACEHOLDER_RE.match(value)
+        if match and match.group(1) == "secret":
+            return _SECRET_SAMPLE
+        if match and value[2:-1] in _SAMPLES:
+            return _SAMPLES[value[2:-1]]
+        unknown.append(value)
+    return value
+
+
+@functools.cache
+def _ocpp_validator(version: str, action: str) -> jsonschema.protocols.Validator:
+    """Validator of a CSMS -> charger request of ``action`` from the ``ocpp`` package's schema files."""
+    folder = {"1.6": "v16", "2.0.1": "v201"}[version]
+    name = f"{action}.json" if version == "1.6" else f"{action}Request.json"
+    text = (resources.files("ocpp") / folder / "schemas" / name).read_text(encoding="utf-8-sig")
+    schema = json.loads(text)
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def ocpp_errors(version: str, action: str, payload: Any) -> list[str]:
+    """Schema errors of one OCPP request payload (references filled with samples first)."""
+    unknown: list[str] = []
+    filled = fill_placeholders(payload, unknown)
+    try:
+        validator = _ocpp_validator(version, action)
+    except (KeyError, FileNotFoundError):
+        return [f"no OCPP {version} schema for action {action!r}"]
+    errors = [f"{'/'.join(map(str, e.absolute_path)) or '(payload)'}: {e.message}"
+              for e in sorted(validator.iter_errors(filled), key=lambda e: list(map(str, e.absolute_path)))]
+    return [f"unknown reference {u!r}" for u in unknown] + errors
+
+
+@functools.cache
+def software_schema_validator(name: str) -> jsonschema.protocols.Validator | None:
+    """Validator of a document schema from ``oemkit.split.SCHEMAS`` (None while it is not there yet)."""
+    from oemkit import split
+
+    schemas = getattr(split, "SCHEMAS", None)
+    if not isinstance(schemas, dict) or name not in schemas:
+        return None
+    schema = schemas[name]()
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def schema_errors(validator: jsonschema.protocols.Validator, doc: Any) -> list[str]:
+    """Readable errors of ``doc`` (path: message), in a stable order."""
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(document)'}: {e.message}"
+            for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]

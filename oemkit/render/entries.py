@@ -1,0 +1,129 @@
+"""Firmware parameters -> flat, typed entries: one per value, shared by the C header, the Kconfig tree and fragment.
+
+Each leaf of the firmware document (``oemkit.split.split``) becomes an :class:`Entry` named after its
+dotted path (``charging.max_current_a`` -> ``OEM_CHARGING_MAX_CURRENT_A``); lists of scalars add a
+``_COUNT`` entry and one entry per item; lists of mappings recurse with the index
+(``OEM_HARDWARE_CONNECTORS_0_ID``). Literals are escaped here, once, with :mod:`oemkit.escape`, so a
+template only places them. ``origin`` is the ``file:line`` that set the value (``resolved.prov``),
+or ``model default``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from oemkit.escape import UnrepresentableText, c_string, comment_text, kconfig_string
+from oemkit.fields import lookup, schema_path_of
+from oemkit.render.fieldinfo import bounds_of
+
+if TYPE_CHECKING:
+    from oemkit.tree import TNode
+
+__all__ = ["Entry", "Kind", "firmware_entries", "origin_of"]
+
+Kind = Literal["bool", "int", "float", "string", "color", "unset"]
+_INT_MAX = 2**31 - 1
+_NAME_RE = re.compile(r"[^A-Z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One firmware value with its literals for every firmware syntax."""
+
+    path: str
+    name: str
+    kind: Kind
+    value: Any
+    origin: str
+    help: str
+    c_literal: str | None
+    kconfig_type: str | None
+    kconfig_value: str | None
+    kconfig_range: tuple[str, str] | None
+
+    @property
+    def prompt(self) -> str:
+        """The Kconfig prompt: the profile path (letters, digits, dots and underscores only)."""
+        return self.path
+
+
+def origin_of(prov: dict[str, TNode], path: str) -> str:
+    """``file:line`` that set the value at ``path`` (a list item: its own or its list's), comment-safe."""
+    node = prov.get(path)
+    if node is None and "." in path and path.rsplit(".", 1)[1].isdigit():
+        node = prov.get(path.rsplit(".", 1)[0])
+    if node is None:
+        return "model default"
+    return comment_text(f"{node.origin.file}:{node.origin.line}")
+
+
+def _help(path: str) -> str:
+    meta = lookup(path)
+    if meta is not None and meta.description:
+        text = meta.description
+    else:
+        parent = lookup(path.rsplit(".", 1)[0]) if "." in path else None
+        text = f"{parent.description} (one item)" if parent is not None and parent.description else path
+    return " ".join(text.split())
+
+
+def _entry(path: str, value: Any, origin: str, help_text: str) -> Entry:
+    try:
+        return _make(path, value, origin, help_text)
+    except UnrepresentableText as exc:
+        exc.path = path  # the renderer turns it into a finding at this path
+        raise
+
+
+def _make(path: str, value: Any, origin: str, help_text: str) -> Entry:
+    name = "OEM_" + _NAME_RE.sub("_", path.upper()).strip("_")
+    bounds = bounds_of(schema_path_of(path))
+    if value is None:
+        return Entry(path, name, "unset", None, origin, help_text, None, None, None, None)
+    if isinstance(value, bool):
+        return Entry(path, name, "bool", value, origin, help_text, "true" if value else "false", "bool",
+                     "y" if value else "n", None)
+    if isinstance(value, int):
+        low = bounds.low if bounds.low is not None else -_INT_MAX - 1
+        high = bounds.high if bounds.high is not None else _INT_MAX
+        rng = (str(low), str(high)) if bounds.low is not None or bounds.high is not None else None
+        return Entry(path, name, "int", value, origin, help_text, f"INT32_C({value})", "int", str(value), rng)
+    if isinstance(value, float):
+        text = repr(value)
+        return Entry(path, name, "float", value, origin, help_text, text, "string", kconfig_string(text), None)
+    if isinstance(value, str) and bounds.color:
+        rgb = value[1:].upper()
+        return Entry(path, name, "color", value, origin, help_text, f"UINT32_C(0x{rgb})", "hex", f"0x{rgb}",
+                     ("0x0", "0xFFFFFF"))
+    if isinstance(value, str):
+        return Entry(path, name, "string", value, origin, help_text, c_string(value), "string",
+                     kconfig_string(value), None)
+    raise TypeError(f"{path}: no firmware literal for {type(value).__name__}")
+
+
+def _walk(value: Any, path: str, prov: dict[str, TNode], out: list[Entry]) -> None:
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            _walk(sub, f"{path}.{key}" if path else key, prov, out)
+        return
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            out.append(_entry(f"{path}.count", len(value), origin_of(prov, path),
+                              f"Number of items in {path}."))
+            for i, item in enumerate(value):
+                _walk(item, f"{path}.{i}", prov, out)
+            return
+        out.append(_entry(f"{path}.count", len(value), origin_of(prov, path), f"Number of items in {path}."))
+        for i, item in enumerate(value):
+            out.append(_entry(f"{path}.{i}", item, origin_of(prov, f"{path}.{i}"), _help(f"{path}.{i}")))
+        return
+    out.append(_entry(path, value, origin_of(prov, path), _help(path)))
+
+
+def firmware_entries(firmware: dict[str, Any], prov: dict[str, TNode]) -> list[Entry]:
+    """Every value of the firmware document, in document order."""
+    out: list[Entry] = []
+    _walk(firmware, "", prov, out)
+    return out

@@ -1,0 +1,97 @@
+"""Jinja2 environments: one per templates folder per process, sandboxed for a partner workspace's templates.
+
+Compiling templates is the expensive part of rendering (see the research notes on performance), so
+each folder gets one cached :class:`jinja2.Environment` whose compiled templates are reused for every
+profile. The toolkit's own templates run in a plain environment; a workspace's own ``templates/``
+(which a partner may write) runs in :class:`jinja2.sandbox.SandboxedEnvironment` with a loader that
+refuses paths and symlinks leaving the folder, and falls back to the toolkit's templates for any file
+it does not override. Both use ``StrictUndefined`` and keep trailing newlines.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+from oemkit import escape
+from oemkit.workspace import data_dir
+
+__all__ = ["environment", "filters", "is_trusted", "secret_ref"]
+
+
+class _RootedLoader(jinja2.FileSystemLoader):
+    """A file-system loader that refuses templates whose real path leaves its root (symlinks included)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        root = os.path.realpath(self.searchpath[0])
+        if os.path.commonpath([root, os.path.realpath(filename)]) != root:
+            # Not TemplateNotFound: the fallback loader would then silently use the built-in template.
+            raise SecurityError(f"{template} leaves the templates folder {root} (a symlink or '..' path)")
+        return source, filename, uptodate
+
+
+def secret_ref(value: Any) -> str:
+    """``{"secret": NAME}`` -> ``${secret:NAME}``: the reference the provisioning step replaces."""
+    name = value.get("secret") if isinstance(value, dict) else None
+    if not isinstance(name, str) or not name.replace("_", "").isalnum() or not name.isupper():
+        raise ValueError(f"not a secret reference: {value!r}")
+    return "${secret:" + name + "}"
+
+
+def _ocpp_bool(value: Any) -> str:
+    if not isinstance(value, bool):
+        raise ValueError(f"not a boolean: {value!r}")
+    return "true" if value else "false"
+
+
+def _kconfig_help(text: str) -> str:
+    """One line of Kconfig help text (a line break would end the help block)."""
+    return escape.comment_text(" ".join(str(text).split())).replace("%20", " ")
+
+
+def filters() -> dict[str, Callable[..., Any]]:
+    """The escaping filters every template gets (see :mod:`oemkit.escape`)."""
+    return {
+        "c_string": escape.c_string,
+        "comment": escape.comment_text,
+        "kconfig_string": escape.kconfig_string,
+        "kconfig_help": _kconfig_help,
+        "css_string": escape.css_string,
+        "css_color": escape.css_color,
+        "html": escape.html_text,
+        "to_json": escape.json_text,
+        "secret_ref": secret_ref,
+        "ocpp_bool": _ocpp_bool,
+    }
+
+
+def is_trusted(templates_dir: Path) -> bool:
+    """True for the toolkit's own templates; a workspace's templates are sandboxed."""
+    return os.path.realpath(templates_dir) == os.path.realpath(data_dir("templates"))
+
+
+@functools.lru_cache(maxsize=32)
+def _environment(root: str, trusted: bool) -> jinja2.Environment:
+    options: dict[str, Any] = {"undefined": jinja2.StrictUndefined, "keep_trailing_newline": True,
+                               "autoescape": False}
+    env: jinja2.Environment
+    if trusted:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(root), **options)
+    else:
+        loader = jinja2.ChoiceLoader([_RootedLoader(root), jinja2.FileSystemLoader(str(data_dir("templates")))])
+        env = SandboxedEnvironment(loader=loader, **options)
+    env.filters.update(filters())
+    return env
+
+
+def environment(templates_dir: Path) -> jinja2.Environment:
+    """The cached environment for a templates folder (sandboxed unless it is the toolkit's own)."""
+    return _environment(os.path.realpath(templates_dir), is_trusted(templates_dir))
