@@ -112,18 +112,20 @@ def _partner_data(arch: Archetype, pid: str, brand: str, rng: random.Random) -> 
 
 
 def _variant_data(arch: Archetype, template: dict[str, Any], name: str, brand: str, pid: str,
-                  rng: random.Random) -> dict[str, Any]:
+                  rng: random.Random, first: bool, partner: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = _rename(copy.deepcopy(template), [(arch.partner_id, pid), (arch.brand, brand)])
+    partner_price = partner.get("tariff", {}).get("energy_price_per_kwh", "0.40")
     data["variant"] = name
-    if rng.random() < 0.5:  # a site- or market-specific price (software)
+    # The first variant of each archetype combination mirrors the example (which keeps every shared value in
+    # force somewhere: HYG-ALWAYS-OVERRIDDEN); further ones vary. A restated value would be HYG-SAME-VALUE.
+    if not first and rng.random() < 0.5:  # a site- or market-specific price (software)
         tariff = data.setdefault("tariff", {})
-        base = tariff.get("energy_price_per_kwh") or arch.partner.get("tariff", {}).get("energy_price_per_kwh", "0.40")
-        tariff["energy_price_per_kwh"] = _price(str(base), rng)
-    if arch.firmware and rng.random() < 0.3:  # firmware partners brand some variants' displays
+        base = str(tariff.get("energy_price_per_kwh") or partner_price)
+        price = _price(base, rng)
+        tariff["energy_price_per_kwh"] = price if price != base else f"{float(base) + 0.01:.2f}"
+    if arch.firmware and not first and rng.random() < 0.3:  # firmware partners brand some variants' displays
         display = data.setdefault("branding", {}).setdefault("display", {})
-        display["boot_text"] = f"{brand} {name.split('-')[0].title()}"[:32]
-        if "languages" not in display:
-            display["languages"] = list(arch.partner.get("branding", {}).get("display", {}).get("languages", ["en"]))
+        display["boot_text"] = f"{brand} {name}"[:32]
     return data
 
 
@@ -168,12 +170,20 @@ def generate(n: int, out: Path, *, seed: int = 20261125, example: Path = REPO) -
                 dest = folder / asset.relative_to(arch.folder)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(asset, dest)
-        _dump(folder / "partner.yaml", _partner_data(arch, pid, brand, rng))
-        for k in range(min(rng.randint(1, 12), n - len(variants))):
+        partner = _partner_data(arch, pid, brand, rng)
+        _dump(folder / "partner.yaml", partner)
+        # Every partner gets at least all of its archetype's variants (so each shared value stays in force
+        # somewhere, as in the example) and at most 12; the last partner takes what is left.
+        least = len(arch.variants)
+        count = rng.randint(least, max(least, 12))
+        left = n - len(variants)
+        if left - count < max(len(a.variants) for a in archetypes):
+            count = left
+        for k in range(count):
             template = arch.variants[k % len(arch.variants)]
             name = template["variant"] + (f"-{k // len(arch.variants) + 1}" if k >= len(arch.variants) else "")
             path = folder / f"{name}.yaml"
-            _dump(path, _variant_data(arch, template, name, brand, pid, rng))
+            _dump(path, _variant_data(arch, template, name, brand, pid, rng, k < least, partner))
             extends = [str((folder / e).resolve().relative_to(out.resolve()).as_posix())
                        for e in template.get("extends", [])]
             variants.append({"id": f"{pid}-{name}", "path": path.relative_to(out).as_posix(), "extends": extends})

@@ -106,24 +106,19 @@ def check(ws: Workspace, paths: Iterable[Path] | None = None, *, cache: bool = F
     """Check the given files, or every buildable profile of the workspace.
 
     With ``cache``, results are reused from and stored in the workspace's content-hash cache
-    (:mod:`oemkit.checkcache`): an unchanged file is not parsed again.
+    (:mod:`oemkit.checkcache`): a file whose inputs and group are unchanged is not parsed again.
     """
-    from oemkit.checkcache import CheckCache
-
-    store = CheckCache(ws) if cache else None
     report = CheckReport()
-    for path in ws.buildable() if paths is None else paths:
+    portfolio = ws.buildable() if paths is None or cache else []
+    targets = portfolio if paths is None else list(paths)
+    if cache:
+        from oemkit.checkcache import cached_check
+
+        results: Iterable[list[Finding]] = cached_check(ws, targets, portfolio, lambda p: check_profile(ws, p))
+    else:
+        results = (check_profile(ws, p).findings for p in targets)
+    for findings in results:
         report.profiles += 1
-        rel = ws.rel(path)
-        hit = store.get(rel) if store is not None else None
-        if hit is not None:
-            report.findings.extend(hit)
-            continue
-        result = check_profile(ws, path)
-        if store is not None:
-            store.put(rel, result.resolved, result.findings)
-        report.findings.extend(result.findings)
-    if store is not None:
-        store.save()
+        report.findings.extend(findings)
     report.findings.sort(key=Finding.sort_key)
     return report

@@ -8,6 +8,12 @@ An entry maps a checked file to the sha256 of every file its result depends on a
   the file that set it, recorded with its hash or as absent, so adding, changing or deleting an asset
   invalidates the entry.
 
+Cross-profile rules (HYG-ALWAYS-OVERRIDDEN) make a result depend on other profiles too: those that
+share a partner-owned file with it (its *group*, found from every buildable profile's ``extends``
+chain, which the index also remembers so it need not be parsed again). An entry also stores a hash
+of its group (members and their chains' content); adding, removing or editing a sibling variant
+invalidates it. Cross-profile rules must stay within that group.
+
 An entry is used only when all those hashes still match. The whole index is dropped when the cache
 key changes: the oemkit version and the hash of its source files (so a new or changed rule
 invalidates everything), the workspace's ``pyproject.toml`` and the ``OEMKIT_*`` environment.
@@ -24,17 +30,19 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oemkit.errors import Finding
 
 if TYPE_CHECKING:
+    from oemkit.check import ProfileResult
     from oemkit.loader import Resolved
     from oemkit.tree import TNode
     from oemkit.workspace import Workspace
 
-__all__ = ["CACHE_DIR", "CheckCache", "cache_key"]
+__all__ = ["CACHE_DIR", "CheckCache", "cache_key", "cached_check"]
 
 CACHE_DIR = ".oemkit-cache"
 _FORMAT = 1
@@ -92,51 +100,77 @@ class CheckCache:
         self.path = ws.root / CACHE_DIR / "check.json"
         self.key = cache_key(ws)
         self.entries: dict[str, dict[str, Any]] = {}
+        self.chains: dict[str, dict[str, str]] = {}  # every buildable -> its extends chain with file hashes
         self.dirty = False
         self._digests: dict[str, str] = {}
+        self._root = os.path.join(os.fspath(ws.root), "")
         try:
             doc = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
             return  # no cache yet, or an unreadable one: start empty
         if isinstance(doc, dict) and doc.get("key") == self.key and isinstance(doc.get("entries"), dict):
             self.entries = doc["entries"]
+            chains = doc.get("chains")
+            self.chains = chains if isinstance(chains, dict) else {}
 
     def digest(self, rel: str) -> str:
         """sha256 of a workspace file's bytes (``-`` when absent), computed once per run."""
         hit = self._digests.get(rel)
         if hit is None:
             try:
-                with open(self.ws.root / rel, "rb") as fh:
+                with open(self._root + rel, "rb") as fh:
                     hit = hashlib.sha256(fh.read()).hexdigest()
             except OSError:
                 hit = _ABSENT
             self._digests[rel] = hit
         return hit
 
-    def get(self, rel: str) -> list[Finding] | None:
-        """The cached findings of a file, or ``None`` when there is no entry or any dependency changed."""
+    def valid_entry(self, rel: str) -> dict[str, Any] | None:
+        """The entry of a file when every file it depends on is unchanged, else ``None``."""
         entry = self.entries.get(rel)
-        if entry is None:
-            return None
         try:
-            if any(self.digest(dep) != want for dep, want in entry["deps"].items()):
+            if entry is None or any(self.digest(dep) != want for dep, want in entry["deps"].items()):
                 return None
-            return [Finding(**f) for f in entry["findings"]]
+            if not isinstance(entry["files"], list) or not isinstance(entry["findings"], list):
+                return None
         except (KeyError, TypeError, AttributeError):
             return None  # a malformed entry is a miss, not an error
+        return entry
 
-    def put(self, rel: str, resolved: Resolved, findings: list[Finding]) -> None:
-        """Store a result; only for files that resolved (every input exists and parsed)."""
+    def new_entry(self, resolved: Resolved, findings: list[Finding]) -> dict[str, Any] | None:
+        """An entry for a fresh result (its group key is added later); ``None`` when it must not be kept."""
         if not resolved.ok or resolved.tree is None:
-            return
+            return None
         deps = {f: self.digest(f) for f in resolved.files}
         for value, origin in _walk_strings(resolved.tree):
             if _PATHLIKE.match(value) and not os.path.isabs(value):
                 target = os.path.normpath(os.path.join(os.path.dirname(origin), value))
                 if not target.startswith(".."):
                     deps[target.replace(os.sep, "/")] = self.digest(target)
-        self.entries[rel] = {"deps": deps, "findings": [f.to_json() for f in findings]}
+        return {"files": list(resolved.files), "deps": deps, "findings": [f.to_json() for f in findings]}
+
+    def chain(self, rel: str) -> list[str] | None:
+        """A profile's remembered extends chain, if none of its files changed (no parsing needed)."""
+        files = self.chains.get(rel)
+        if not isinstance(files, dict) or any(self.digest(f) != want for f, want in files.items()):
+            return None
+        return list(files)
+
+    def remember_chain(self, rel: str, files: list[str]) -> None:
+        """Remember a profile's extends chain with the hashes of its files."""
+        self.chains[rel] = {f: self.digest(f) for f in files}
         self.dirty = True
+
+    def rel(self, path: Path) -> str:
+        """Workspace-relative path as findings name it (string fast path for files found under the root)."""
+        text = os.fspath(path)
+        if text.startswith(self._root) and os.sep == "/" and "/." not in text:
+            return text[len(self._root):]
+        return self.ws.rel(path)
+
+    def fingerprint(self, files: list[str]) -> str:
+        """Hash of a profile's chain: which files it extends and their content."""
+        return hashlib.sha256("".join(f"{f}\0{self.digest(f)}\n" for f in files).encode()).hexdigest()
 
     def save(self) -> None:
         """Write the index atomically (a concurrent writer can only cost cache misses, never wrong results)."""
@@ -150,8 +184,80 @@ class CheckCache:
                 ignore.write_text("# oemkit's cache: safe to delete\n*\n", encoding="utf-8")
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".check-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"key": self.key, "entries": self.entries}, fh, separators=(",", ":"))
+                json.dump({"key": self.key, "entries": self.entries, "chains": self.chains}, fh,
+                          separators=(",", ":"))
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only workspace still checks; it just cannot remember the results
         self.dirty = False
+
+
+def _groups(chains: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Profile -> the profiles it shares a partner-owned file with (itself included), sorted."""
+    users: dict[str, set[str]] = {}
+    for rel, files in chains.items():
+        for f in files:
+            if f.startswith("profiles/partners/"):
+                users.setdefault(f, set()).add(rel)
+    return {rel: sorted(set().union(*(users.get(f, set()) for f in files), {rel})) for rel, files in chains.items()}
+
+
+def cached_check(ws: Workspace, targets: list[Path], portfolio: list[Path],
+                 check_one: Callable[[Path], ProfileResult]) -> Iterator[list[Finding]]:
+    """The findings of each target (in no fixed order), reusing cached results that are still valid.
+
+    A result is reused when the target's own files are unchanged *and* so is its group: the profiles
+    that share a partner-owned file with it (cross-profile rules such as HYG-ALWAYS-OVERRIDDEN look
+    at those). ``portfolio`` is every buildable profile, so the group is known even for one target.
+    """
+    store = CheckCache(ws)
+    wanted = {store.rel(p): p for p in targets}
+    chains: dict[str, list[str]] = {}
+    fresh: dict[str, dict[str, Any] | None] = {}
+    unchanged: list[str] = []
+    for rel, path in wanted.items():
+        entry = store.valid_entry(rel)
+        if entry is not None:
+            chains[rel] = entry["files"]
+            unchanged.append(rel)
+            continue
+        result = check_one(path)
+        chains[rel] = list(result.resolved.files)
+        fresh[rel] = store.new_entry(result.resolved, result.findings)
+        yield result.findings
+    for path in portfolio:
+        rel = store.rel(path)
+        if rel not in chains:
+            known = store.chain(rel)
+            if known is None:
+                from oemkit.loader import resolve
+
+                known = list(resolve(ws, path).files)
+                store.remember_chain(rel, known)
+            chains[rel] = known
+    groups = _groups(chains)
+
+    prints: dict[str, str] = {}
+
+    def group_key(rel: str) -> str:
+        for u in groups[rel]:
+            if u not in prints:
+                prints[u] = store.fingerprint(chains[u])
+        return hashlib.sha256("".join(f"{u}\0{prints[u]}\n" for u in groups[rel]).encode()).hexdigest()
+
+    for rel in unchanged:
+        entry = store.entries[rel]
+        if entry.get("group") == group_key(rel):
+            yield [Finding(**f) for f in entry["findings"]]
+            continue
+        result = check_one(wanted[rel])
+        fresh[rel] = store.new_entry(result.resolved, result.findings)
+        yield result.findings
+    for rel, new in fresh.items():
+        if new is None:
+            store.entries.pop(rel, None)
+        else:
+            store.entries[rel] = {**new, "group": group_key(rel)}
+            store.remember_chain(rel, new["files"])
+        store.dirty = True
+    store.save()

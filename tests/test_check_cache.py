@@ -59,14 +59,35 @@ def test_edit_to_a_partner_file_invalidates_and_reports(ws: Path, cli: Callable[
     assert _check(cli, ws) == doc and calls == []
 
 
-def test_region_pack_edit_rechecks_only_its_variants(ws: Path, cli: Callable[..., Result],
-                                                     calls: list[str]) -> None:
+def test_region_pack_edit_rechecks_only_its_variants_and_their_partner_group(
+        ws: Path, cli: Callable[..., Result], calls: list[str]) -> None:
     _check(cli, ws)
     pack = ws / "profiles/regions/no.yaml"
     pack.write_text(pack.read_text().replace("name: Norway", "name: Kingdom of Norway"))
     calls.clear()
     _check(cli, ws)
-    assert calls == ["ampera/wallbox-22-no.yaml"]
+    # wallbox-22-no extends the pack; wallbox-22-de shares ampera's partner.yaml with it (cross-profile rules)
+    assert sorted(calls) == ["ampera/wallbox-22-de.yaml", "ampera/wallbox-22-no.yaml"]
+
+
+def test_new_sibling_variant_invalidates_the_partner_group(ws: Path, cli: Callable[..., Result],
+                                                            calls: list[str]) -> None:
+    _check(cli, ws)
+    src = ws / "profiles/partners/hyperion/dc-180-de.yaml"
+    (ws / "profiles/partners/hyperion/dc-180-de-2.yaml").write_text(
+        src.read_text().replace("variant: dc-180-de", "variant: dc-180-de-2"))
+    calls.clear()
+    _check(cli, ws)
+    assert sorted(calls) == ["hyperion/dc-180-de-2.yaml", "hyperion/dc-180-de.yaml", "hyperion/dc-180-us.yaml"]
+
+
+def test_one_profile_check_uses_and_fills_the_cache(ws: Path, cli: Callable[..., Result],
+                                                    calls: list[str]) -> None:
+    one = "profiles/partners/voltway/home-7-gb.yaml"
+    first = _check(cli, ws, one)
+    assert first["profiles"] == 1 and calls == ["voltway/home-7-gb.yaml"]
+    calls.clear()
+    assert _check(cli, ws, one) == first and calls == []
 
 
 def test_asset_change_invalidates(ws: Path, cli: Callable[..., Result], calls: list[str]) -> None:
