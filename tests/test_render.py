@@ -58,8 +58,8 @@ def test_header_comments_name_the_file_and_line_that_set_each_value(ws: Path) ->
         in header
     assert "#define OEM_HARDWARE_RATED_CURRENT_A INT32_C(32) /* profiles/products/ac-wallbox-22.yaml:10 */" in header
     assert "/* OEM_CHARGING_OFF_PEAK_WINDOW is not set (model default) */" in header
-    assert re.search(r"#define OEM_BRANDING_LED_IDLE UINT32_C\(0x1B3A8C\) /\* profiles/partners/ampera/partner\.yaml:\d+",
-                     header)
+    led = r"#define OEM_BRANDING_LED_IDLE UINT32_C\(0x1B3A8C\) /\* profiles/partners/ampera/partner\.yaml:\d+"
+    assert re.search(led, header)
     conf = render(ws, AMPERA_DE)["firmware/oem.conf"].decode()
     assert "# profiles/partners/ampera/wallbox-22-de.yaml:6\nCONFIG_OEM_CHARGING_MAX_CURRENT_A=16\n" in conf
 

@@ -1,0 +1,206 @@
+"""run_checks: every example passes its consumers; broken artifacts fail with a reason; results are cached."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from oemkit.check import check_profile
+from oemkit.checks import CheckSuite, cache, cheader, run_checks
+from oemkit.errors import UsageError
+from oemkit.model import Profile
+from oemkit.render import render_all
+from oemkit.split import split
+from oemkit.workspace import Workspace
+
+AMPERA_DE = "profiles/partners/ampera/wallbox-22-de.yaml"
+VOLTWAY = "profiles/partners/voltway/home-22-gb.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _no_memory_cache() -> None:
+    cache.clear_memory()
+
+
+def rendered(ws: Path, profile: str) -> tuple[Profile, dict[str, bytes]]:
+    workspace = Workspace(ws)
+    result = check_profile(workspace, ws / profile)
+    assert result.profile is not None
+    firmware, software = split(result.profile)
+    files = render_all(result.profile, result.resolved, firmware, software, templates_dir=workspace.templates_dir())
+    return result.profile, files
+
+
+def failed(suite: CheckSuite, classname: str) -> str:
+    (case,) = [c for c in suite.cases if c.classname == classname]
+    assert not case.ok, case
+    assert not suite.ok
+    return case.message
+
+
+def test_every_example_passes_every_check(ws: Path) -> None:
+    for path in Workspace(ws).buildable():
+        profile, files = rendered(ws, str(path.relative_to(ws)))
+        suite = run_checks(files, profile=profile, cache_dir=None)
+        assert suite.ok, [(c.classname, c.message) for c in suite.failures]
+        classes = {c.classname for c in suite.cases}
+        assert {"firmware.oem_config.h", "firmware.oem.conf", "firmware.params.json", "software.config.json",
+                "software.rollout.json", "bundle"} <= classes
+        assert any(c.startswith("software.ocpp.provisioning-") for c in classes)
+
+
+def test_junit_xml_is_deterministic_and_well_formed(ws: Path, tmp_path: Path) -> None:
+    profile, files = rendered(ws, VOLTWAY)
+    first = run_checks(files, profile=profile, cache_dir=tmp_path).to_junit_xml()
+    cache.clear_memory()
+    second = run_checks(files, profile=profile, cache_dir=None).to_junit_xml()
+    assert first == second
+    root = ET.fromstring(first)
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("name") == "voltway-home-22-gb"
+    assert int(suite.get("tests", "0")) == len(suite.findall("testcase")) >= 7
+    assert suite.get("failures") == "0"
+    for el in root.iter():
+        assert "timestamp" not in el.attrib and "hostname" not in el.attrib
+        assert el.get("time", "0") == "0"
+
+
+def test_junit_reports_a_failure_with_its_message(ws: Path) -> None:
+    profile, files = rendered(ws, VOLTWAY)
+    files["software/rollout.json"] = b"{"
+    xml = run_checks(files, profile=profile, cache_dir=None).to_junit_xml()
+    failure = ET.fromstring(xml).find(".//testcase[@classname='software.rollout.json']/failure")
+    assert failure is not None and "not valid UTF-8 JSON" in failure.get("message", "")
+
+
+def test_wrong_header_value_fails_the_test_program(ws: Path) -> None:
+    profile, files = rendered(ws, AMPERA_DE)
+    header = files["firmware/oem_config.h"].decode()
+    files["firmware/oem_config.h"] = header.replace("OEM_CHARGING_MAX_CURRENT_A INT32_C(16)",
+                                                    "OEM_CHARGING_MAX_CURRENT_A INT32_C(32)").encode()
+    message = failed(run_checks(files, profile=profile, cache_dir=None), "firmware.oem_config.h")
+    assert "wrong value: OEM_CHARGING_MAX_CURRENT_A" in message
+
+
+def test_header_string_with_a_changed_byte_fails(ws: Path) -> None:
+    profile, files = rendered(ws, AMPERA_DE)
+    files["firmware/oem_config.h"] = files["firmware/oem_config.h"].replace(b'"Ampera Wallbox"', b'"Ampera Wallbo"')
+    message = failed(run_checks(files, profile=profile, cache_dir=None), "firmware.oem_config.h")
+    assert "OEM_BRANDING_DISPLAY_BOOT_TEXT" in message
+
+
+@pytest.mark.parametrize("bad", [
+    "/* unterminated comment",
+    "*/",
+    "int unused_global = 1 ;;",
+])
+def test_header_that_gcc_rejects_fails(ws: Path, bad: str) -> None:
+    profile, files = rendered(ws, AMPERA_DE)
+    files["firmware/oem_config.h"] = files["firmware/oem_config.h"].replace(b"#endif /* OEM_CONFIG_H */",
+                                                                            bad.encode() + b"\n#endif")
+    message = failed(run_checks(files, profile=profile, cache_dir=None), "firmware.oem_config.h")
+    assert "rejected the header" in message
+
+
+def test_missing_macro_fails(ws: Path) -> None:
+    profile, files = rendered(ws, AMPERA_DE)
+    lines = [ln for ln in files["firmware/oem_config.h"].split(b"\n") if b"OEM_HARDWARE_PHASES " not in ln]
+    files["firmware/oem_config.h"] = b"\n".join(lines)
+    assert "OEM_HARDWARE_PHASES is missing" in failed(run_checks(files, profile=profile, cache_dir=None),
+                                                      "firmware.oem_config.h")
+
+
+@pytest.mark.parametrize(("edit", "expect"), [
+    (b"\nCONFIG_OEM_NO_SUCH_SYMBOL=1\n", "undefined symbol"),
+    (b"\nCONFIG_OEM_HARDWARE_PHASES=7\n", "outside the active range"),
+    (b"\nCONFIG_OEM_CHARGING_MIN_CURRENT_A=six\n", "'six' is invalid"),
+])
+def test_kconfig_warnings_fail(ws: Path, edit: bytes, expect: str) -> None:
+    profile, files = rendered(ws, AMPERA_DE)
+    files["firmware/oem.conf"] = files["firmware/oem.conf"] + edit
+    assert expect in failed(run_checks(files, profile=profile, cache_dir=None), "firmware.oem.conf")
+
+
+def test_kconfig_value_that_differs_from_the_profile_fails(ws: Path) -> None:
+    profile, files = rendered(ws, AMPERA_DE)
+    files["firmware/oem.conf"] = files["firmware/oem.conf"].replace(b'="Ampera Wallbox"', b'="Ampera Wallbox!"')
+    assert failed(run_checks(files, profile=profile, cache_dir=None), "firmware.oem.conf")
+    profile, files = rendered(ws, AMPERA_DE)
+    files["firmware/oem.conf"] = files["firmware/oem.conf"].replace(b"CONFIG_OEM_CHARGING_MAX_CURRENT_A=16\n", b"")
+    assert "not assigned" in failed(run_checks(files, profile=profile, cache_dir=None), "firmware.oem.conf")
+
+
+def test_ocpp_payloads_are_validated_against_the_ocpp_package_schemas(ws: Path) -> None:
+    profile, files = rendered(ws, AMPERA_DE)
+    doc = json.loads(files["software/ocpp/provisioning-1.6.json"])
+    doc["requests"][0]["payload"]["key"] = "K" * 51
+    doc["requests"][1]["payload"]["value"] = 60
+    files["software/ocpp/provisioning-1.6.json"] = json.dumps(doc).encode()
+    message = failed(run_checks(files, profile=profile, cache_dir=None), "software.ocpp.provisioning-1.6.json")
+    assert "is too long" in message and "is not of type 'string'" in message
+
+
+def test_set_variables_and_update_firmware_201_are_validated(ws: Path) -> None:
+    profile, files = rendered(ws, VOLTWAY)
+    doc = json.loads(files["software/ocpp/provisioning-2.0.1.json"])
+    doc["requests"][0]["payload"]["setVariableData"][0]["component"] = {"nam": "OCPPCommCtrlr"}
+    files["software/ocpp/provisioning-2.0.1.json"] = json.dumps(doc).encode()
+    plan = json.loads(files["software/rollout.json"])
+    plan["update_firmware"]["payload"]["firmware"]["signature"] = "${firmware:unknown}"
+    del plan["update_firmware"]["payload"]["requestId"]
+    files["software/rollout.json"] = json.dumps(plan).encode()
+    suite = run_checks(files, profile=profile, cache_dir=None)
+    assert "'name' is a required property" in failed(suite, "software.ocpp.provisioning-2.0.1.json")
+    message = failed(suite, "software.rollout.json")
+    assert "'requestId' is a required property" in message and "unknown reference" in message
+
+
+def test_documents_must_equal_the_split(ws: Path) -> None:
+    profile, files = rendered(ws, VOLTWAY)
+    doc = json.loads(files["software/config.json"])
+    doc["branding"]["brand_name"] = "Other"
+    files["software/config.json"] = json.dumps(doc).encode()
+    assert "differs" in failed(run_checks(files, profile=profile, cache_dir=None), "software.config.json")
+
+
+def test_a_secret_value_in_any_artifact_fails(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OEMKIT_SECRET_VOLTWAY_CSMS_PASSWORD", "hunter2-but-longer")
+    profile, files = rendered(ws, VOLTWAY)
+    assert run_checks(files, profile=profile, cache_dir=None).ok
+    files["software/config.json"] += b"hunter2-but-longer"
+    message = failed(run_checks(files, profile=profile, cache_dir=None), "bundle")
+    assert "software/config.json holds the value of secret VOLTWAY_CSMS_PASSWORD" in message
+
+
+def test_missing_compiler_is_a_usage_error(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CC", "no-such-cc-oemkit")
+    profile, files = rendered(ws, VOLTWAY)
+    with pytest.raises(UsageError, match="no-such-cc-oemkit: C compiler not found") as info:
+        run_checks(files, profile=profile, cache_dir=None)
+    assert info.value.exit_code == 2
+
+
+def test_identical_firmware_is_compiled_once(ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    profile, files = rendered(ws, VOLTWAY)
+    calls: list[int] = []
+    real = cheader.run_header_check
+
+    def counting(*args: object) -> tuple[bool, str]:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cheader, "run_header_check", counting)
+    first = run_checks(files, profile=profile, cache_dir=tmp_path)
+    second = run_checks(files, profile=profile, cache_dir=tmp_path)
+    cache.clear_memory()
+    third = run_checks(files, profile=profile, cache_dir=tmp_path)  # a new process: from the cache folder
+    assert calls == [1]
+    header = [s.cases[0] for s in (first, second, third)]
+    assert [c.cached for c in header] == [False, True, True]
+    assert first.to_junit_xml() == third.to_junit_xml()
+    files["firmware/oem_config.h"] += b"/* changed */\n"
+    run_checks(files, profile=profile, cache_dir=tmp_path)
+    assert calls == [1, 1]
