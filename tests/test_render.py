@@ -212,3 +212,23 @@ def artifact_templates_for(ws: Path, profile: str) -> dict[str, str]:
     result = check_profile(Workspace(ws), ws / profile)
     assert result.profile is not None
     return artifact_templates(result.profile)
+
+
+def test_stream_identity_ignores_moved_lines_but_not_values(ws: Path) -> None:
+    from oemkit.render import stream_identity
+
+    set_partner_text(ws, "Ampera", 'x /* y */ " /* z */')
+    before = render(ws, AMPERA_DE)
+    partner = ws / "profiles/partners/ampera/partner.yaml"
+    # A software-only edit that moves every later line of the file down by two.
+    partner.write_text(partner.read_text().replace("branding:\n", "branding:\n  # moved\n  # down\n", 1))
+    moved = render(ws, AMPERA_DE)
+    assert moved["firmware/oem_config.h"] != before["firmware/oem_config.h"]
+    firmware = [p for p in before if p.startswith("firmware/")]
+    assert {p: stream_identity(moved)[p] for p in firmware} == {p: stream_identity(before)[p] for p in firmware}
+    assert b'x /* y */ \\" /* z */"' in stream_identity(moved)["firmware/oem_config.h"]
+    assert b"# CONFIG_OEM_HARDWARE_PAYMENT_TERMINAL is not set" in stream_identity(moved)["firmware/oem.conf"]
+    partner.write_text(partner.read_text().replace("idle: \"#1B3A8C\"", "idle: \"#1B3A8D\""))
+    changed = stream_identity(render(ws, AMPERA_DE))
+    assert changed["firmware/oem_config.h"] != stream_identity(moved)["firmware/oem_config.h"]
+    assert changed["firmware/oem.conf"] != stream_identity(moved)["firmware/oem.conf"]

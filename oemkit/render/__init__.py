@@ -20,12 +20,14 @@ from oemkit.errors import Finding, FindingsError, UserError
 from oemkit.escape import UnrepresentableText
 from oemkit.render.entries import Entry, firmware_entries
 from oemkit.render.env import environment
+from oemkit.render.identity import stream_identity, without_provenance
 
 if TYPE_CHECKING:
     from oemkit.loader import Resolved
     from oemkit.model import Profile
 
-__all__ = ["ARTIFACTS", "TemplateError", "artifact_templates", "bundle_id", "ocpp_version", "render_all"]
+__all__ = ["ARTIFACTS", "TemplateError", "artifact_templates", "bundle_id", "ocpp_version", "render_all",
+           "stream_identity", "without_provenance"]
 
 #: Bundle-relative path of each artifact; its template is ``templates/<path>.j2``. ``{ocpp}`` is the
 #: OCPP version of the profile ("1.6" or "2.0.1"), so only the matching provisioning file is made.
