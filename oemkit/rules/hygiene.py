@@ -120,15 +120,17 @@ effect. Readers of the shared file believe it is in force, and a new variant tha
 override it gets a value nobody meant to ship.
 """,
     failing="""
-# partner.yaml
+# profiles/partners/acme/partner.yaml
 tariff: {energy_price_per_kwh: "0.39"}
-# every variant extending partner.yaml
+---
+# every variant that extends partner.yaml
 tariff: {energy_price_per_kwh: "0.49"}
 """,
     passing="""
-# partner.yaml
+# profiles/partners/acme/partner.yaml
 tariff: {energy_price_per_kwh: "0.39"}
-# one variant keeps it, another overrides it
+---
+# one variant overrides it, another keeps it
 tariff: {energy_price_per_kwh: "0.49"}
 """,
 )
