@@ -110,3 +110,36 @@ def test_rule_logic_names_no_country() -> None:
         assert "region.country" not in text, name
         code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("#", '"', "'")))
         assert not re.search(r"""==\s*["'][A-Z]{2}["']""", code), name
+
+
+def test_rule_ids_are_stable_slugs() -> None:
+    from oemkit.region import RULE_SETS
+    from oemkit.rules import all_rules
+
+    for r in all_rules():
+        assert re.fullmatch(r"[A-Z0-9]+(-[A-Z0-9]+)+", r.id), r.id
+        assert r.rule_set is None or r.rule_set in RULE_SETS, r.id
+        assert r.severity in ("error", "warning")
+
+
+def test_nevi_needs_a_tethered_ccs1(ws: Path) -> None:
+    path = _profile(ws, "extends: [../hyperion/dc-180-us.yaml]\nhardware:\n  connectors: [{id: 1, cable: socket}]\n")
+    (hit,) = _findings(ws, path, "US-NEVI-CONNECTOR")
+    assert (hit.path, hit.line) == ("hardware.connectors.0.cable", 4)
+    assert "tethered" in hit.hint
+
+
+def test_delivery_display_on_dc_is_a_warning_until_the_pack_date(ws: Path) -> None:
+    path = _profile(ws, "extends: [../hyperion/dc-180-us.yaml]\nhardware: {display: none}\n"
+                        "tariff: {display_price: false}\naccess: {funding_program: none}\n")
+    (hit,) = _findings(ws, path, "US-HB44-DISPLAY")
+    assert hit.severity == "warning" and "2028-01-01" in hit.message
+
+
+def test_unknown_rule_set_in_a_region_pack_is_a_finding(ws: Path) -> None:
+    pack = ws / "profiles" / "regions" / "gb.yaml"
+    pack.write_text(pack.read_text(encoding="utf-8").replace("gb-public-charge-points]", "gb-public]"),
+                    encoding="utf-8")
+    findings = check_profile(Workspace(ws), pack).findings
+    assert findings and all(f.file == "profiles/regions/gb.yaml" for f in findings)
+    assert any("region.rule_sets" in f.path for f in findings), [f.text() for f in findings]
