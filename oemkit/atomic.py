@@ -42,7 +42,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(path: Path, data: bytes, mode: int) -> str:
+def _write_temp(path: Path, data: bytes, mode: int, durable: bool = True) -> str:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -50,7 +50,8 @@ def _write_temp(path: Path, data: bytes, mode: int) -> str:
             crash_point("write")
             fh.flush()
             os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -58,10 +59,14 @@ def _write_temp(path: Path, data: bytes, mode: int) -> str:
     return tmp
 
 
-def write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data`` atomically (readers see the old file or the new one, never a part)."""
+def write_bytes(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically (readers see the old file or the new one, never a part).
+
+    ``durable=False`` skips the fsyncs: still atomic against a killed process (the page cache survives
+    it), but not against a power cut; for files that are only an optimisation (cache records).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _write_temp(path, data, mode)
+    tmp = _write_temp(path, data, mode, durable)
     try:
         crash_point("rename")
         os.replace(tmp, path)
@@ -69,7 +74,8 @@ def write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def create_exclusive(path: Path, data: bytes, *, mode: int = 0o644) -> bool:

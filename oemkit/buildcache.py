@@ -1,11 +1,12 @@
 """Incremental builds: skip a profile whose inputs are unchanged and whose bundle is still in place.
 
 A record per profile lives in ``<out>/.oemkit-cache/<hash of the profile path>.json``. Its key
-combines the profile's input files (the same ``name\\0sha256`` digest the loader computes as
-``Resolved.inputs_sha256``), the templates, the toolkit version, the source date, the signing key,
-the release ledger of the bundle id and the build mode. Checking a record reads and hashes the
-input files but parses nothing, so a no-op rebuild costs a small fraction of a build. A hit also
-re-hashes the bundle, so a deleted or altered bundle is rebuilt.
+combines the profile's YAML files (the same ``name\\0sha256`` digest the loader computes as
+``Resolved.inputs_sha256``), the other files it reads (the logo), the templates, the toolkit
+version, the source date, the signing key, the release ledger of the bundle id and the build mode.
+Checking a record reads and hashes the input files but parses nothing, so a no-op rebuild costs a
+small fraction of a build. A hit also re-hashes the bundle, so a deleted or altered bundle is
+rebuilt.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from oemkit.atomic import write_bytes
-from oemkit.bundle import canonical_json
+from oemkit.bundle import compact_json
 
 __all__ = ["CACHE_DIR", "files_digest", "forget", "load_hit", "record_path", "store", "tree_digest"]
 
@@ -56,8 +57,9 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _key(inputs_sha256: str, context: Mapping[str, str]) -> str:
-    return hashlib.sha256(canonical_json({"inputs": inputs_sha256, "context": dict(context)})).hexdigest()
+def _key(inputs_sha256: str, extra_sha256: str, context: Mapping[str, str]) -> str:
+    doc = {"inputs": inputs_sha256, "extra": extra_sha256, "context": dict(context)}
+    return hashlib.sha256(compact_json(doc)).hexdigest()
 
 
 def load_hit(root: Path, out_dir: Path, profile_rel: str, context_of: Any) -> dict[str, Any] | None:
@@ -68,7 +70,8 @@ def load_hit(root: Path, out_dir: Path, profile_rel: str, context_of: Any) -> di
     try:
         record = json.loads(record_path(out_dir, profile_rel).read_bytes())
         inputs = files_digest(root, record["files"])
-        if inputs is None or record["key"] != _key(inputs, context_of(record["id"])):
+        extra = files_digest(root, record["extra"]) if record["extra"] else ""
+        if inputs is None or extra is None or record["key"] != _key(inputs, extra, context_of(record["id"])):
             return None
         bundle = out_dir / record["bundle"]
         with open(bundle, "rb") as fh:
@@ -80,13 +83,19 @@ def load_hit(root: Path, out_dir: Path, profile_rel: str, context_of: Any) -> di
     return summary
 
 
-def store(out_dir: Path, profile_rel: str, *, files: list[str], inputs_sha256: str, context: Mapping[str, str],
-          bundle_id: str, bundle_rel: str, bundle_sha256: str, summary: Mapping[str, Any]) -> None:
-    """Remember a finished build (best effort: a cache that cannot be written only costs a rebuild)."""
-    record = {"key": _key(inputs_sha256, context), "files": sorted(files), "id": bundle_id,
+def store(out_dir: Path, profile_rel: str, *, files: list[str], extra: list[str], inputs_sha256: str,
+          extra_sha256: str, context: Mapping[str, str], bundle_id: str, bundle_rel: str, bundle_sha256: str,
+          summary: Mapping[str, Any]) -> None:
+    """Remember a finished build (best effort: a cache that cannot be written only costs a rebuild).
+
+    ``inputs_sha256`` is the loader's digest of the YAML ``files``; ``extra_sha256`` the digest of the
+    ``extra`` files (logo), taken before they were used.
+    """
+    record = {"key": _key(inputs_sha256, extra_sha256 if extra else "", context), "files": sorted(files),
+              "extra": sorted(extra), "id": bundle_id,
               "bundle": bundle_rel, "bundle_sha256": bundle_sha256, "summary": dict(summary)}
     with contextlib.suppress(OSError):
-        write_bytes(record_path(out_dir, profile_rel), canonical_json(record))
+        write_bytes(record_path(out_dir, profile_rel), compact_json(record), durable=False)
 
 
 def forget(out_dir: Path, profile_rel: str) -> None:

@@ -35,6 +35,7 @@ __all__ = [
     "bundle_filename",
     "bundle_path",
     "canonical_json",
+    "compact_json",
     "make_manifest",
     "make_sums",
     "pack",
@@ -72,6 +73,11 @@ def sha256_hex(data: bytes) -> str:
 def canonical_json(obj: Any) -> bytes:
     """The one JSON spelling oemkit writes: sorted keys, indent 2, UTF-8, trailing newline."""
     return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def compact_json(obj: Any) -> bytes:
+    """Sorted-key JSON without whitespace (C encoder): for hashing and machine-only files."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 def bundle_filename(bundle_id: str, version: str) -> str:

@@ -25,6 +25,7 @@ from oemkit.bundle import (
     SUMS,
     bundle_path,
     canonical_json,
+    compact_json,
     make_manifest,
     make_sums,
     pack,
@@ -92,25 +93,36 @@ def _render(profile: Any, resolved: Any, firmware: dict[str, Any], software: dic
     return files
 
 
-def _run_checks(files: dict[str, bytes], profile: Any, cache_dir: Path, rel: str) -> tuple[bool, bytes, list[Finding]]:
-    """Run the artifact checks: (all passed, JUnit XML, findings for the failures)."""
+def _run_checks(files: dict[str, bytes], profile: Any, cache_dir: Path, rel: str,
+                ) -> tuple[bool, bytes, list[Finding], list[dict[str, Any]]]:
+    """Run the artifact checks: (all passed, JUnit XML, findings for the failures, the cases as dicts)."""
     try:
         from oemkit.checks import run_checks  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
-        return True, _EMPTY_JUNIT, []
+        return True, _EMPTY_JUNIT, [], []
     suite = run_checks(files, profile=profile, cache_dir=cache_dir)
     xml: bytes = suite.to_junit_xml()
+    cases = [{"name": f"{getattr(c, 'classname', '')}: {getattr(c, 'name', 'check')}".lstrip(": "),
+              "ok": bool(getattr(c, "ok", True)), "message": str(getattr(c, "message", ""))} for c in suite.cases]
     if suite.ok:
-        return True, xml, []
-    findings = []
-    for case in suite.cases:
-        if getattr(case, "ok", True):
-            continue
-        name = str(getattr(case, "name", "check"))
-        message = str(getattr(case, "message", "") or getattr(case, "failure", "") or "the check failed")
-        findings.append(_error_finding(f"CHECK-{name}", rel, f"artifact check {name} failed: {message}",
-                                       "see tests/report.xml in a build with --debug, fix the profile or template."))
-    return False, xml, findings or [_error_finding("CHECK-FAILED", rel, "an artifact check failed.")]
+        return True, xml, [], cases
+    findings = [_error_finding("CHECK-FAILED", rel, f"artifact check {c['name']} failed: {c['message']}",
+                               "the rendered artifact was rejected by its consumer; fix the profile value or the "
+                               "template it names.") for c in cases if not c["ok"]]
+    return False, xml, findings or [_error_finding("CHECK-FAILED", rel, "an artifact check failed.")], cases
+
+
+def _report_html(release: _Release, notes: bytes, version: str) -> bytes | None:
+    """``report.html`` when the report module is installed (it is optional for the bundle contract)."""
+    try:
+        from oemkit.report_html import render_report
+    except ImportError:
+        return None
+    page: bytes = render_report(
+        profile=release.profile, resolved=release.resolved, firmware=release.firmware, software=release.software,
+        checks=release.checks, release_notes=notes.decode("utf-8"), bundle_id=release.bundle_id, version=version,
+        workspace_root=release.b.ws.root)
+    return page
 
 
 def _resolved_json(bundle_id: str, resolved: Any, data: dict[str, Any]) -> bytes:
@@ -157,16 +169,21 @@ def _bump(version: str, level: str) -> str:
 class _Release:
     """Version, notes, manifest, pack and write one bundle (and its ledger entry for a release)."""
 
-    def __init__(self, builder: _Builder, bundle_id: str, partner: str, data: dict[str, Any],
-                 files: dict[str, bytes], owners: dict[str, str], compat: dict[str, Any]) -> None:
+    def __init__(self, builder: _Builder, profile: Any, resolved: Any, firmware: dict[str, Any],
+                 software: dict[str, Any], checks: list[dict[str, Any]], files: dict[str, bytes]) -> None:
         self.b = builder
-        self.bundle_id = bundle_id
-        self.partner = partner
-        self.data = data
+        self.profile, self.resolved, self.firmware, self.software = profile, resolved, firmware, software
+        self.checks = checks
+        self.partner: str = profile.partner.id
+        self.bundle_id = f"{profile.partner.id}-{profile.variant}"
+        self.data: dict[str, Any] = profile.model_dump(mode="json")
+        files["profile.resolved.json"] = _resolved_json(self.bundle_id, resolved, self.data)
         self.files = files
-        self.owners = owners
-        self.compat = compat
-        self.profile_sha256 = sha256_hex(canonical_json(data))
+        custom = profile.partner.customization
+        self.owners = {s: self.partner if s in custom else "factory" for s in STREAMS}
+        self.compat = {"product": profile.product.family, "model": profile.product.model,
+                       "hardware_revisions": [profile.product.hardware_revision], "ocpp": profile.ocpp.version}
+        self.profile_sha256 = sha256_hex(compact_json(self.data))
         self.digests = {s: stream_sha256(files, s) for s in STREAMS}
 
     def _assemble(self, version: str, streams: dict[str, str], sde: int, prev: dict[str, Any] | None,
@@ -178,9 +195,13 @@ class _Release:
                             prev["streams"][s]["version"] if prev else None,
                             prev["streams"][s]["sha256"] if prev else None) for s in STREAMS]
         payload = dict(self.files)
-        payload["RELEASE_NOTES.md"] = render_notes(
+        notes = render_notes(
             bundle_id=self.bundle_id, version=version, previous_version=prev["version"] if prev else None,
             streams=infos, changes=changes, reflash_required=reflash, recertification_required=recert)
+        payload["RELEASE_NOTES.md"] = notes
+        page = _report_html(self, notes, version)
+        if page is not None:
+            payload["report.html"] = page
         fields = {
             "id": self.bundle_id, "version": version,
             "streams": {s: {"version": streams[s], "sha256": self.digests[s], "owner": self.owners[s]}
@@ -268,6 +289,16 @@ class _Release:
         return summary
 
 
+def _extra_inputs(ws: Workspace, resolved: Any) -> list[str]:
+    """Files besides the YAML layers that go into a bundle (the logo the report page inlines)."""
+    node = resolved.prov.get("branding.logo")
+    value = getattr(node, "value", None)
+    if not isinstance(value, str) or not value:
+        return []
+    path = ws.root / os.path.normpath(Path(node.origin.file).parent / value)
+    return [ws.rel(path)] if ws.contains(path) and path.is_file() else []
+
+
 class _Builder:
     """Per-process build state: the workspace, options, and what is the same for every profile."""
 
@@ -326,24 +357,21 @@ class _Builder:
             return _failure(rel, None, findings)
         profile, resolved = result.profile, result.resolved
         bundle_id = f"{profile.partner.id}-{profile.variant}"
+        extra = _extra_inputs(self.ws, resolved)
+        extra_sha256 = buildcache.files_digest(self.ws.root, extra) or ""  # hashed before use: a race only misses
         firmware, software = split(profile)
         files = _render(profile, resolved, firmware, software, self.templates_dir)
-        ok, report_xml, check_findings = _run_checks(
+        ok, report_xml, check_findings, checks = _run_checks(
             files, profile, self.options.out_dir / buildcache.CACHE_DIR / "checks", rel)
         if not ok:
             return _failure(rel, bundle_id, check_findings)
         files["tests/report.xml"] = report_xml
-        data = profile.model_dump(mode="json")
-        files["profile.resolved.json"] = _resolved_json(bundle_id, resolved, data)
-        owners = {"firmware": profile.partner.id if "firmware" in profile.partner.customization else "factory",
-                  "software": profile.partner.id if "software" in profile.partner.customization else "factory"}
-        compat = {"product": profile.product.family, "model": profile.product.model,
-                  "hardware_revisions": [profile.product.hardware_revision], "ocpp": profile.ocpp.version}
-        release = _Release(self, bundle_id, profile.partner.id, data, files, owners, compat)
+        release = _Release(self, profile, resolved, firmware, software, checks, files)
         summary = release.finish()
         summary["profile"] = rel
         if not self.options.release:
-            buildcache.store(self.options.out_dir, rel, files=resolved.files, inputs_sha256=resolved.inputs_sha256,
+            buildcache.store(self.options.out_dir, rel, files=resolved.files, extra=extra,
+                             inputs_sha256=resolved.inputs_sha256, extra_sha256=extra_sha256,
                              context=self.context(bundle_id), bundle_id=bundle_id, bundle_rel=summary["bundle"],
                              bundle_sha256=summary.pop("bundle_sha256"), summary=summary)
         else:

@@ -159,3 +159,20 @@ def test_output_folder_option(ws: Path, cli: Callable[..., Result], tmp_path: Pa
     assert Path(doc["bundles"][0]["path"]) == out / "voltway/voltway-home-22-gb-1.0.0.tar.gz"
     (tmp_path / "file").write_text("x")
     assert cli("build", "voltway-home-22-gb", "-o", str(tmp_path / "file"), cwd=ws).code == 2
+
+
+def test_a_logo_change_rebuilds_and_reaches_the_report(ws: Path, cli: Callable[..., Result]) -> None:
+    assert cli("build", "voltway-home-22-gb", cwd=ws).code == 0
+    logo = ws / "profiles/partners/voltway/assets/voltway.svg"
+    logo.write_text(logo.read_text().replace("</svg>", "<!-- v2 --></svg>"))
+    doc = cli("build", "voltway-home-22-gb", "--format", "json", cwd=ws).json()
+    assert doc["bundles"][0]["cached"] is False
+
+
+def test_the_bundle_carries_the_report_page(ws: Path, cli: Callable[..., Result]) -> None:
+    import tarfile
+
+    assert cli("build", "voltway-home-22-gb", cwd=ws).code == 0
+    with tarfile.open(ws / "dist/voltway/voltway-home-22-gb-1.0.0.tar.gz", "r:gz") as tar:
+        page = tar.extractfile("report.html").read()  # type: ignore[union-attr]
+    assert b"voltway-home-22-gb" in page and b"1.0.0" in page
