@@ -26,22 +26,16 @@ if TYPE_CHECKING:
 __all__ = ["CheckCase", "CheckSuite", "run_checks"]
 
 
-def _case(name: str, classname: str, run: Callable[[], tuple[bool, str]]) -> CheckCase:
-    start = time.perf_counter()
-    ok, message = run()
-    return CheckCase(name, classname, ok, message, time.perf_counter() - start)
-
-
 def _cached_case(name: str, classname: str, key: str, cache_dir: Path | None,
-                 run: Callable[[], tuple[bool, str]]) -> CheckCase:
+                 run: Callable[[], cache.Outcome]) -> CheckCase:
+    """Run a check, or take its outcome from the cache when its inputs (hashed into ``key``) were seen."""
     start = time.perf_counter()
-
-    def compute() -> cache.Outcome:
-        ok, message = run()
-        return ok, message, False
-
-    (ok, message, skipped), hit = cache.cached(key, cache_dir, compute)
+    (ok, message, skipped), hit = cache.cached(key, cache_dir, run)
     return CheckCase(name, classname, ok, message, time.perf_counter() - start, skipped, hit)
+
+
+def _passed(result: tuple[bool, str]) -> cache.Outcome:
+    return result[0], result[1], False
 
 
 def _classname(path: str) -> str:
@@ -68,7 +62,8 @@ def _header_case(files: dict[str, bytes], entries: list[Entry], cache_dir: Path 
         return CheckCase(name, "firmware.oem_config.h", False, "firmware/oem_config.h was not rendered")
     program = test_program(entries)
     key = cache.digest("c-header", compiler_identity(cc), header, program)
-    return _cached_case(name, "firmware.oem_config.h", key, cache_dir, lambda: run_header_check(cc, header, program))
+    return _cached_case(name, "firmware.oem_config.h", key, cache_dir,
+                        lambda: _passed(run_header_check(cc, header, program)))
 
 
 def _kconfig_case(files: dict[str, bytes], entries: list[Entry], cache_dir: Path | None) -> CheckCase:
@@ -81,71 +76,83 @@ def _kconfig_case(files: dict[str, bytes], entries: list[Entry], cache_dir: Path
     expected = "\n".join(f"{e.name}={e.kind}:{e.value!r}" for e in entries)
     key = cache.digest("kconfig", tree, fragment, expected)
     return _cached_case(name, "firmware.oem.conf", key, cache_dir,
-                        lambda: run_kconfig_check(tree, fragment, entries))
+                        lambda: _passed(run_kconfig_check(tree, fragment, entries)))
 
 
-def _document_case(files: dict[str, bytes], path: str, expected: dict[str, Any], schema: str) -> CheckCase:
+def _document_case(files: dict[str, bytes], path: str, expected: dict[str, Any], schema: str,
+                   cache_dir: Path | None) -> CheckCase:
     """The JSON document equals the split's and validates against its schema (skipped while there is none)."""
-    from oemkit.checks.payloads import schema_errors, software_schema_validator
+    from oemkit.checks.payloads import schema_digest, schema_errors, software_schema_validator
 
-    name = f"equals the split document and validates against {schema}"
-    doc, problem = _load_json(files, path)
-    if problem:
-        return CheckCase(name, _classname(path), False, problem)
-    if doc != json.loads(json.dumps(expected)):
-        return CheckCase(name, _classname(path), False, f"{path} differs from the document oemkit.split.split made")
-    validator = software_schema_validator(schema)
-    if validator is None:
-        # TODO: drop this branch once oemkit.split.SCHEMAS provides the schema.
-        return CheckCase(name, _classname(path), True, f"skipped: {schema} is not available yet "
-                         "(oemkit.split.SCHEMAS)", skipped=True)
-    errors = schema_errors(validator, doc)
-    if errors:
-        return CheckCase(name, _classname(path), False, f"{schema}: " + "\n".join(errors))
-    return CheckCase(name, _classname(path), True)
+    def run() -> cache.Outcome:
+        doc, problem = _load_json(files, path)
+        if problem:
+            return False, problem, False
+        if doc != want:
+            return False, f"{path} differs from the document oemkit.split.split made", False
+        validator = software_schema_validator(schema)
+        if validator is None:
+            # TODO: drop this branch once oemkit.split.SCHEMAS provides the schema.
+            return True, f"skipped: {schema} is not available yet (oemkit.split.SCHEMAS)", True
+        errors = schema_errors(validator, doc)
+        return (False, f"{schema}: " + "\n".join(errors), False) if errors else (True, "", False)
+
+    want = json.loads(json.dumps(expected))
+    key = cache.digest("document", path, files.get(path, b"\0missing"), json.dumps(want, sort_keys=True),
+                       schema_digest(schema))
+    return _cached_case(f"equals the split document and validates against {schema}", _classname(path), key,
+                        cache_dir, run)
 
 
-def _provisioning_case(files: dict[str, bytes], version: str) -> CheckCase:
-    from oemkit.checks.payloads import ocpp_errors
+def _provisioning_case(files: dict[str, bytes], version: str, cache_dir: Path | None) -> CheckCase:
+    from oemkit.checks.payloads import ocpp_errors, ocpp_schemas_digest
 
     path = f"software/ocpp/provisioning-{version}.json"
-    name = f"every request validates against the OCPP {version} JSON schemas (ocpp package)"
-    doc, problem = _load_json(files, path)
-    if problem:
-        return CheckCase(name, _classname(path), False, problem)
-    problems: list[str] = []
-    if not isinstance(doc, dict) or doc.get("ocpp_version") != version or not isinstance(doc.get("requests"), list):
-        return CheckCase(name, _classname(path), False,
-                         f"{path}: expected {{ocpp_version: {version}, requests: [...]}}")
-    for i, request in enumerate(doc["requests"]):
-        action = request.get("action") if isinstance(request, dict) else None
-        if not isinstance(action, str):
-            problems.append(f"requests/{i}: no action")
-            continue
-        problems += [f"requests/{i} ({action}) {e}" for e in ocpp_errors(version, action, request.get("payload"))]
-    if problems:
-        return CheckCase(name, _classname(path), False, "\n".join(problems))
-    return CheckCase(name, _classname(path), True, f"{len(doc['requests'])} request(s) valid")
+
+    def run() -> cache.Outcome:
+        doc, problem = _load_json(files, path)
+        if problem:
+            return False, problem, False
+        if not isinstance(doc, dict) or doc.get("ocpp_version") != version or not isinstance(doc.get("requests"),
+                                                                                             list):
+            return False, f"{path}: expected {{ocpp_version: {version}, requests: [...]}}", False
+        problems: list[str] = []
+        for i, request in enumerate(doc["requests"]):
+            action = request.get("action") if isinstance(request, dict) else None
+            if not isinstance(action, str):
+                problems.append(f"requests/{i}: no action")
+                continue
+            problems += [f"requests/{i} ({action}) {e}" for e in ocpp_errors(version, action, request.get("payload"))]
+        if problems:
+            return False, "\n".join(problems), False
+        return True, f"{len(doc['requests'])} request(s) valid", False
+
+    key = cache.digest("provisioning", version, files.get(path, b"\0missing"), ocpp_schemas_digest())
+    return _cached_case(f"every request validates against the OCPP {version} JSON schemas (ocpp package)",
+                        _classname(path), key, cache_dir, run)
 
 
-def _rollout_case(files: dict[str, bytes], version: str) -> CheckCase:
-    from oemkit.checks.payloads import PLACEHOLDER_RE, ocpp_errors
+def _rollout_case(files: dict[str, bytes], version: str, cache_dir: Path | None) -> CheckCase:
+    from oemkit.checks.payloads import PLACEHOLDER_RE, ocpp_errors, ocpp_schemas_digest
 
     path = "software/rollout.json"
-    name = f"the UpdateFirmware request validates against the OCPP {version} JSON schema (ocpp package)"
-    doc, problem = _load_json(files, path)
-    if problem:
-        return CheckCase(name, _classname(path), False, problem)
-    request = doc.get("update_firmware") if isinstance(doc, dict) else None
-    if not isinstance(request, dict) or request.get("ocpp_version") != version:
-        return CheckCase(name, _classname(path), False, f"{path}: no update_firmware request for OCPP {version}")
-    problems = ocpp_errors(version, str(request.get("action")), request.get("payload"))
-    declared = set(doc.get("placeholders", {}))
-    used = {v for v in _strings(request.get("payload")) if PLACEHOLDER_RE.match(v)}
-    problems += [f"reference {u} is used but not listed under placeholders" for u in sorted(used - declared)]
-    if problems:
-        return CheckCase(name, _classname(path), False, "\n".join(problems))
-    return CheckCase(name, _classname(path), True)
+
+    def run() -> cache.Outcome:
+        doc, problem = _load_json(files, path)
+        if problem:
+            return False, problem, False
+        request = doc.get("update_firmware") if isinstance(doc, dict) else None
+        if not isinstance(request, dict) or request.get("ocpp_version") != version:
+            return False, f"{path}: no update_firmware request for OCPP {version}", False
+        problems = ocpp_errors(version, str(request.get("action")), request.get("payload"))
+        declared = set(doc.get("placeholders", {}))
+        used = {v for v in _strings(request.get("payload")) if PLACEHOLDER_RE.match(v)}
+        problems += [f"reference {u} is used but not listed under placeholders" for u in sorted(used - declared)]
+        return (False, "\n".join(problems), False) if problems else (True, "", False)
+
+    key = cache.digest("rollout", version, files.get(path, b"\0missing"), ocpp_schemas_digest())
+    return _cached_case(f"the UpdateFirmware request validates against the OCPP {version} JSON schema (ocpp package)",
+                        _classname(path), key, cache_dir, run)
 
 
 def _strings(value: Any) -> list[str]:
@@ -196,9 +203,11 @@ def run_checks(files: dict[str, bytes], *, profile: Profile, cache_dir: Path | N
     suite = CheckSuite(bundle_id(profile))
     suite.cases.append(_header_case(files, entries, cache_dir))
     suite.cases.append(_kconfig_case(files, entries, cache_dir))
-    suite.cases.append(_document_case(files, "firmware/params.json", firmware, "firmware-params.schema.json"))
-    suite.cases.append(_document_case(files, "software/config.json", software, "software-config.schema.json"))
-    suite.cases.append(_provisioning_case(files, version))
-    suite.cases.append(_rollout_case(files, version))
+    suite.cases.append(_document_case(files, "firmware/params.json", firmware, "firmware-params.schema.json",
+                                      cache_dir))
+    suite.cases.append(_document_case(files, "software/config.json", software, "software-config.schema.json",
+                                      cache_dir))
+    suite.cases.append(_provisioning_case(files, version, cache_dir))
+    suite.cases.append(_rollout_case(files, version, cache_dir))
     suite.cases.append(_secrets_case(files, profile.model_dump(mode="json")))
     return suite

@@ -10,6 +10,7 @@ structure, types and lengths of the real request are checked; an unknown referen
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from importlib import resources
@@ -17,7 +18,8 @@ from typing import Any
 
 import jsonschema
 
-__all__ = ["PLACEHOLDER_RE", "fill_placeholders", "ocpp_errors", "schema_errors", "software_schema_validator"]
+__all__ = ["PLACEHOLDER_RE", "fill_placeholders", "ocpp_errors", "ocpp_schemas_digest", "schema_digest",
+           "schema_errors", "software_schema_validator"]
 
 PLACEHOLDER_RE = re.compile(r"^\$\{(secret|rollout|firmware):([A-Za-z0-9_]+)\}$")
 
@@ -85,6 +87,28 @@ def software_schema_validator(name: str) -> jsonschema.protocols.Validator | Non
     schema = schemas[name]()
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+@functools.cache
+def schema_digest(name: str) -> str:
+    """Identity of a document schema (part of cache keys: a changed schema re-checks)."""
+    from oemkit import split
+
+    schemas = getattr(split, "SCHEMAS", None)
+    if not isinstance(schemas, dict) or name not in schemas:
+        return "none"
+    return hashlib.sha256(json.dumps(schemas[name](), sort_keys=True).encode()).hexdigest()
+
+
+@functools.cache
+def ocpp_schemas_digest() -> str:
+    """Identity of the installed ``ocpp`` package's schemas (its version; part of cache keys)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"ocpp {version('ocpp')}"
+    except PackageNotFoundError:
+        return "ocpp unknown"
 
 
 def schema_errors(validator: jsonschema.protocols.Validator, doc: Any) -> list[str]:

@@ -10,13 +10,14 @@ or ``model default``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from oemkit.escape import UnrepresentableText, c_string, comment_text, kconfig_string
 from oemkit.fields import lookup, schema_path_of
-from oemkit.render.fieldinfo import bounds_of
+from oemkit.render.fieldinfo import Bounds, bounds_of
 
 if TYPE_CHECKING:
     from oemkit.tree import TNode
@@ -56,9 +57,21 @@ def origin_of(prov: dict[str, TNode], path: str) -> str:
         node = prov.get(path.rsplit(".", 1)[0])
     if node is None:
         return "model default"
-    return comment_text(f"{node.origin.file}:{node.origin.line}")
+    return _comment(node.origin.file, node.origin.line)
 
 
+@functools.lru_cache(maxsize=8192)
+def _comment(file: str, line: int) -> str:
+    return comment_text(f"{file}:{line}")
+
+
+@functools.lru_cache(maxsize=8192)
+def _static(path: str) -> tuple[str, Bounds]:
+    """Name and bounds of a path: the same for every profile, so computed once."""
+    return "OEM_" + _NAME_RE.sub("_", path.upper()).strip("_"), bounds_of(schema_path_of(path))
+
+
+@functools.lru_cache(maxsize=8192)
 def _help(path: str) -> str:
     meta = lookup(path)
     if meta is not None and meta.description:
@@ -78,8 +91,7 @@ def _entry(path: str, value: Any, origin: str, help_text: str) -> Entry:
 
 
 def _make(path: str, value: Any, origin: str, help_text: str) -> Entry:
-    name = "OEM_" + _NAME_RE.sub("_", path.upper()).strip("_")
-    bounds = bounds_of(schema_path_of(path))
+    name, bounds = _static(path)
     if value is None:
         return Entry(path, name, "unset", None, origin, help_text, None, None, None, None)
     if isinstance(value, bool):
