@@ -204,3 +204,16 @@ def test_identical_firmware_is_compiled_once(ws: Path, tmp_path: Path, monkeypat
     files["firmware/oem_config.h"] += b"/* changed */\n"
     run_checks(files, profile=profile, cache_dir=tmp_path)
     assert calls == [1, 1]
+
+
+def test_hostile_text_passes_every_consumer(ws: Path) -> None:
+    from test_render import BOOT, BRAND, set_partner_text
+
+    set_partner_text(ws, BRAND, BOOT)
+    product = ws / "profiles/products/ac-wallbox-22.yaml"
+    product.write_text(product.read_text().replace("model: AWB-22-3P32", 'model: "AWB \\"*/ ??= \\\\ {{ 7*7 }} ${x}"'))
+    profile, files = rendered(ws, AMPERA_DE)
+    assert profile.product.model == 'AWB "*/ ??= \\ {{ 7*7 }} ${x}'
+    suite = run_checks(files, profile=profile, cache_dir=None)
+    assert suite.ok, [(c.classname, c.message) for c in suite.failures]
+    assert not any(c.skipped for c in suite.cases)
