@@ -8,6 +8,7 @@ reported by name. Every problem found is reported, not just the first.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 import tarfile
@@ -72,11 +73,27 @@ def _member_problem(info: tarfile.TarInfo) -> str | None:
     return None
 
 
+def _decompress(path: Path, result: VerifyResult) -> bytes | None:
+    """The whole tar stream (bounded), or None with a problem when the gzip layer is broken."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read(MAX_TOTAL_BYTES + 1)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        result.problems.append(f"archive is truncated or corrupt ({exc}); rebuild or download it again")
+        return None
+    if len(raw) > MAX_TOTAL_BYTES:
+        result.problems.append(f"archive unpacks to more than {MAX_TOTAL_BYTES:,} bytes; refusing to read it")
+        return None
+    return raw
+
+
 def _read_members(path: Path, result: VerifyResult) -> dict[str, bytes]:
     members: dict[str, bytes] = {}
-    total = 0
+    raw = _decompress(path, result)
+    if raw is None:
+        return members
     try:
-        with tarfile.open(path, "r:gz") as tar:
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
             for info in tar:
                 problem = _member_problem(info)
                 if problem:
@@ -85,18 +102,18 @@ def _read_members(path: Path, result: VerifyResult) -> dict[str, bytes]:
                 if info.name in members:
                     result.problems.append(f"{info.name}: appears more than once in the archive")
                     continue
-                total += info.size
-                if total > MAX_TOTAL_BYTES:
-                    result.problems.append(f"archive holds more than {MAX_TOTAL_BYTES:,} bytes; refusing to read on")
-                    break
                 fh = tar.extractfile(info)
                 data = fh.read() if fh is not None else b""
                 if len(data) != info.size:
                     result.problems.append(f"{info.name}: truncated ({len(data)} of {info.size} bytes)")
                     continue
                 members[info.name] = data
-    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            end = tar.offset
+    except (tarfile.TarError, EOFError) as exc:
         result.problems.append(f"archive is truncated or corrupt ({exc}); rebuild or download it again")
+        return members
+    if raw[end:].strip(b"\0"):
+        result.problems.append("data after the end of the tar archive (hidden members?); the bundle was altered")
     return members
 
 

@@ -149,3 +149,20 @@ def test_several_bundles_one_bad(ws: Path, cli: Callable[..., Result]) -> None:
     assert f"ok       {good}" in r.out or f"ok      {good}" in r.out
     assert f"FAILED  {bad}" in r.out
     assert os.path.exists(good)
+
+
+def test_members_hidden_after_the_end_of_the_archive(bundle: Path, cli: Callable[..., Result]) -> None:
+    raw = gzip.decompress(bundle.read_bytes())
+    extra = io.BytesIO()
+    with tarfile.open(fileobj=extra, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        info, data = _regular("software/hidden.json", b"{}\n")
+        tar.addfile(info, io.BytesIO(data))
+    bundle.write_bytes(gzip.compress(raw + extra.getvalue(), mtime=0))
+    r = cli("verify", str(bundle))
+    assert r.code == 1 and "data after the end of the tar archive" in r.out
+
+
+def test_a_second_gzip_member_is_read_too(bundle: Path, cli: Callable[..., Result]) -> None:
+    bundle.write_bytes(bundle.read_bytes() + gzip.compress(b"x" * 1024, mtime=0))
+    r = cli("verify", str(bundle))
+    assert r.code == 1 and "data after the end" in r.out
