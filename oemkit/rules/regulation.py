@@ -358,6 +358,62 @@ def eichrecht_signed(ctx: RuleContext) -> Iterator[Hit]:
                   f"meter values, but the meter {p.hardware.meter.model} does not sign its readings.")
 
 
+@rule(
+    "DE-EICHRECHT-ALIGNED",
+    rule_set="de-eichrecht",
+    severity="warning",
+    title="Clock-aligned meter values every 15 minutes for signed billing (DE)",
+    hint="set ocpp.clock_aligned_data_interval_s: 900.",
+    source="S.A.F.E. OCMF specification (OCMF-en.md, rev 1.2): recommended OCPP ClockAlignedDataInterval = 900 "
+    "with aligned data on the energy register",
+    rationale="""
+Signed (OCMF) meter values are verified against the readings the backend bills. The S.A.F.E. best
+practice is a clock-aligned reading of the energy register every 900 seconds, so billed quarter
+hours line up with signed readings. The region pack sets 900 as its default; a different value
+breaks that alignment.
+""",
+    failing="""
+access: {mode: public}
+tariff: {energy_price_per_kwh: "0.59"}
+ocpp: {clock_aligned_data_interval_s: 3600}
+""",
+    passing="""
+access: {mode: public}
+tariff: {energy_price_per_kwh: "0.59"}
+ocpp: {clock_aligned_data_interval_s: 900}
+""",
+)
+def eichrecht_aligned(ctx: RuleContext) -> Iterator[Hit]:
+    p = ctx.profile
+    value = p.ocpp.clock_aligned_data_interval_s
+    if p.region.regulation.signed_meter_values_for_billing and is_commercial(p) and billed(p) and value != 900:
+        yield Hit("ocpp.clock_aligned_data_interval_s", f"ocpp.clock_aligned_data_interval_s is {value} s; signed "
+                  "billing in " + p.region.name + " expects clock-aligned meter values every 900 s (OCMF).")
+
+
+@rule(
+    "GB-SIGNED-UPDATES",
+    rule_set="gb-smart-charge-points",
+    severity="error",
+    title="Only signed firmware updates (GB smart charge points)",
+    hint="set updates.firmware.require_signed: true.",
+    source=f"{_GB_SMART} reg 12 and Schedule 1 (security: secure, authenticated software updates); "
+    "ETSI EN 303 645",
+    rationale="""
+Smart charge points sold in Great Britain must meet the Schedule 1 security requirements, which
+include software updates whose origin and integrity the charger checks. A charger that accepts
+unsigned firmware can be turned into a remotely switched load by anyone who reaches it.
+""",
+    failing="updates: {firmware: {require_signed: false}}",
+    passing="updates: {firmware: {require_signed: true}}",
+)
+def gb_signed_updates(ctx: RuleContext) -> Iterator[Hit]:
+    p = ctx.profile
+    if p.region.regulation.smart_charging is not None and not p.updates.firmware.require_signed:
+        yield Hit("updates.firmware.require_signed", f"the charger accepts unsigned firmware, but smart charge "
+                  f"points in {p.region.name} must only install authenticated updates.")
+
+
 def _nevi(ctx: RuleContext) -> FundingProgram | None:
     p = ctx.profile
     program = p.region.regulation.funding_programs.nevi
