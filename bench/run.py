@@ -75,45 +75,65 @@ def _has_build(ws: Path, env: dict[str, str]) -> bool:
     return probe.code == 0 and "--jobs" in probe.stdout
 
 
-def _write_resolved(ws: Path, out: Path) -> int:
-    """The resolved document of every buildable profile, as JSON (check-jsonschema's input)."""
+def _write_resolved(ws: Path, out: Path) -> None:
+    """The resolved document of every buildable profile, for check-jsonschema (which cannot follow ``extends``).
+
+    Written twice: as YAML, the flat profile a team without oemkit would keep and validate (the
+    comparison the targets are about), and as JSON, check-jsonschema's fastest input (for reference).
+    """
+    import yaml
+
     from oemkit.loader import clear_cache, resolve
     from oemkit.workspace import find_workspace
 
     workspace = find_workspace(explicit=ws)
-    out.mkdir(parents=True, exist_ok=True)
-    count = 0
+    for kind in ("yaml", "json"):
+        shutil.rmtree(out / kind, ignore_errors=True)
+        (out / kind).mkdir(parents=True)
     for path in workspace.buildable():
-        doc = resolve(workspace, path)
-        (out / f"{path.parent.name}-{path.stem}.json").write_text(json.dumps(doc.data), encoding="utf-8")
-        count += 1
+        data = resolve(workspace, path).data
+        name = f"{path.parent.name}-{path.stem}"
+        (out / "json" / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
+        (out / "yaml" / f"{name}.yaml").write_text(
+            yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, default_flow_style=None, width=110),
+            encoding="utf-8")
     clear_cache()
-    return count
 
 
 def bench_check(ws: Path, n: int, rounds: int, env: dict[str, str]) -> list[Row]:
-    """1. check cold and warm vs check-jsonschema over the same resolved documents."""
+    """1. check cold (empty cache) and warm vs check-jsonschema over the same resolved documents."""
     resolved = ws.parent / f"{ws.name}-resolved"
     _write_resolved(ws, resolved)
-    docs = sorted(str(p) for p in resolved.glob("*.json"))
     schema = REPO / "schemas" / "profile.schema.json"
-    cold = partial(run, [*OEMKIT, "check", "--no-cache"], cwd=ws, env=env)
+
+    def cold() -> Run:
+        shutil.rmtree(ws / ".oemkit-cache", ignore_errors=True)
+        return run([*OEMKIT, "check"], cwd=ws, env=env)
+
     warm = partial(run, [*OEMKIT, "check"], cwd=ws, env=env)
-    warm()  # prime the cache (and the page cache and bytecode)
+    cold()  # the page cache and bytecode, and proof that the portfolio passes
     if importlib.util.find_spec("check_jsonschema") is None:
         runs = paired(rounds, {"cold": cold, "warm": warm})
         note = "check-jsonschema is not installed (pip install check-jsonschema)"
         return [_row("check", "check cold vs check-jsonschema", n, runs["cold"], None, None, ">= 3x", None, note),
                 _row("check", "check warm vs check-jsonschema", n, runs["warm"], None, None, ">= 20x", None, note)]
-    peer = partial(run, [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema), *docs],
-                   cwd=ws, env=env)
-    runs = paired(rounds, {"cold": cold, "peer": peer, "warm": warm})
-    r_cold = median_ratio(runs["peer"], runs["cold"])
-    r_warm = median_ratio(runs["peer"], runs["warm"])
-    return [_row("check", "check cold: speed-up over check-jsonschema", n, runs["cold"], runs["peer"], r_cold,
-                 ">= 3x", r_cold >= 3),
-            _row("check", "check warm: speed-up over check-jsonschema", n, runs["warm"], runs["peer"], r_warm,
-                 ">= 20x", r_warm >= 20)]
+
+    def peer(kind: str) -> Callable[[], Run]:
+        docs = sorted(str(p) for p in (resolved / kind).iterdir())
+        return partial(run, [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema), *docs],
+                       cwd=ws, env=env)
+
+    runs = paired(rounds, {"cold": cold, "yaml": peer("yaml"), "warm": warm, "json": peer("json")})
+    rows = []
+    for mode, target, need in (("cold", ">= 3x", 3.0), ("warm", ">= 20x", 20.0)):
+        ratio = median_ratio(runs["yaml"], runs[mode])
+        rows.append(_row("check", f"check {mode}: speed-up over check-jsonschema (YAML)", n, runs[mode],
+                         runs["yaml"], ratio, target, ratio >= need))
+    for mode in ("cold", "warm"):
+        ratio = median_ratio(runs["json"], runs[mode])
+        rows.append(_row("check", f"check {mode}: speed-up over check-jsonschema (JSON input)", n, runs[mode],
+                         runs["json"], ratio, "(info)", None))
+    return rows
 
 
 def _fresh(path: Path) -> Path:
@@ -278,11 +298,16 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_startup(ws, args.startup_rounds, env, one)
     if build_rss is not None:
         rss_n, rss = build_rss
-        rows.append({**_na("memory", "peak RSS of build --jobs 1 (MiB)", rss_n, "<= 300 MiB", ""),
-                     "oemkit_s": None, "ratio": rss, "ok": rss <= 300, "max_rss_mib": rss})
+        rows.append({**_na("memory", "peak RSS of build --jobs 1 (MiB)", rss_n, "<= 300 MiB", f"{rss:.0f} MiB"),
+                     "ok": rss <= 300, "max_rss_mib": rss})
     else:
         rows.append(_na("memory", "peak RSS of build --jobs 1 (MiB)", max(args.n), "<= 300 MiB",
                         "oemkit build not available yet"))
+    cold = [r for r in rows if r["measurement"].startswith("check cold") and r["max_rss_mib"]]
+    if cold:
+        top = max(cold, key=lambda r: r["n"])
+        rows.append({**_na("memory", "peak RSS of check, cold (MiB)", top["n"], "(info)",
+                           f"{top['max_rss_mib']:.0f} MiB"), "max_rss_mib": top["max_rss_mib"]})
     text = table(rows)
     print(text)
     args.results.mkdir(parents=True, exist_ok=True)

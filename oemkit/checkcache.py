@@ -4,9 +4,9 @@ One JSON index per workspace, ``.oemkit-cache/check.json`` (the folder carries i
 An entry maps a checked file to the sha256 of every file its result depends on and to its findings:
 
 * the file and every file of its ``extends`` chain (the exact bytes that were parsed);
-* files its values point at (``branding.logo``...): any path-like string leaf, resolved relative to
-  the file that set it, recorded with its hash or as absent, so adding, changing or deleting an asset
-  invalidates the entry.
+* files its values point at (``branding.logo``...): any path-like word in those files' text, resolved
+  relative to the file that holds it, recorded with its hash or as absent, so adding, changing or
+  deleting an asset invalidates the entry.
 
 Cross-profile rules (HYG-ALWAYS-OVERRIDDEN) make a result depend on other profiles too: those that
 share a partner-owned file with it (its *group*, found from every buildable profile's ``extends``
@@ -39,7 +39,6 @@ from oemkit.errors import Finding
 if TYPE_CHECKING:
     from oemkit.check import ProfileResult
     from oemkit.loader import Resolved
-    from oemkit.tree import TNode
     from oemkit.workspace import Workspace
 
 __all__ = ["CACHE_DIR", "CheckCache", "cache_key", "cached_check"]
@@ -49,6 +48,7 @@ _FORMAT = 1
 _ABSENT = "-"
 # A string that may name a file: no spaces, no scheme, no e-mail; has a folder or a file extension.
 _PATHLIKE = re.compile(r"^(?!.*://)[^\s@]*(?:/[^\s@]*|\.[A-Za-z0-9]{2,5})$")
+_TOKEN = re.compile(r"[^\s'\"\[\]{},#]+")
 
 
 @functools.cache
@@ -76,22 +76,6 @@ def cache_key(ws: Workspace) -> str:
     return digest.hexdigest()
 
 
-def _walk_strings(node: TNode) -> list[tuple[str, str]]:
-    """(value, file that set it) of every string leaf of a resolved tree."""
-    from oemkit.tree import Leaf, MapNode
-
-    out: list[tuple[str, str]] = []
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, Leaf):
-            values = cur.value if isinstance(cur.value, list) else [cur.value]
-            out.extend((v, cur.origin.file) for v in values if isinstance(v, str))
-        else:
-            stack.extend(cur.items.values() if isinstance(cur, MapNode) else cur.items)
-    return out
-
-
 class CheckCache:
     """The check-result index of one workspace: :meth:`get` before checking a file, :meth:`put` after."""
 
@@ -103,6 +87,7 @@ class CheckCache:
         self.chains: dict[str, dict[str, str]] = {}  # every buildable -> its extends chain with file hashes
         self.dirty = False
         self._digests: dict[str, str] = {}
+        self._refs: dict[str, list[str]] = {}
         self._root = os.path.join(os.fspath(ws.root), "")
         try:
             doc = json.loads(self.path.read_bytes())
@@ -137,16 +122,37 @@ class CheckCache:
             return None  # a malformed entry is a miss, not an error
         return entry
 
+    def refs(self, rel: str) -> list[str]:
+        """Workspace files a profile file may point at: every path-like word of its text, relative to it.
+
+        A superset of its path-like values (keys and comments may add a few absent names, which cost
+        only a failed open), found once per file and run instead of walking every resolved tree.
+        """
+        hit = self._refs.get(rel)
+        if hit is None:
+            try:
+                with open(self._root + rel, encoding="utf-8", errors="replace") as fh:
+                    words = set(_TOKEN.findall(fh.read()))
+            except OSError:
+                words = set()
+            folder = os.path.dirname(rel)
+            hit = []
+            for word in sorted(words):
+                if _PATHLIKE.match(word) and not os.path.isabs(word):
+                    target = os.path.normpath(os.path.join(folder, word)).replace(os.sep, "/")
+                    if not target.startswith(".."):
+                        hit.append(target)
+            self._refs[rel] = hit
+        return hit
+
     def new_entry(self, resolved: Resolved, findings: list[Finding]) -> dict[str, Any] | None:
         """An entry for a fresh result (its group key is added later); ``None`` when it must not be kept."""
-        if not resolved.ok or resolved.tree is None:
+        if not resolved.ok:
             return None
         deps = {f: self.digest(f) for f in resolved.files}
-        for value, origin in _walk_strings(resolved.tree):
-            if _PATHLIKE.match(value) and not os.path.isabs(value):
-                target = os.path.normpath(os.path.join(os.path.dirname(origin), value))
-                if not target.startswith(".."):
-                    deps[target.replace(os.sep, "/")] = self.digest(target)
+        for f in resolved.files:
+            for target in self.refs(f):
+                deps.setdefault(target, self.digest(target))
         return {"files": list(resolved.files), "deps": deps, "findings": [f.to_json() for f in findings]}
 
     def chain(self, rel: str) -> list[str] | None:
