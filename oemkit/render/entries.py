@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -138,4 +139,7 @@ def firmware_entries(firmware: dict[str, Any], prov: dict[str, TNode]) -> list[E
     """Every value of the firmware document, in document order."""
     out: list[Entry] = []
     _walk(firmware, "", prov, out)
+    if len({e.name for e in out}) != len(out):  # e.g. a.b_c and a_b.c; the model must not allow it
+        dups = sorted(name for name, n in Counter(e.name for e in out).items() if n > 1)
+        raise ValueError(f"several firmware values map to the C/Kconfig names {dups}; rename one in the model")
     return out
