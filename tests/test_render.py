@@ -141,7 +141,13 @@ def test_rollout_plan_has_waves_and_signed_update_firmware_for_201(ws: Path) -> 
 
 
 def test_environment_is_cached_per_templates_folder(ws: Path) -> None:
+    from jinja2.sandbox import SandboxedEnvironment
+
     assert environment(data_dir("templates")) is environment(data_dir("templates"))
+    assert not isinstance(environment(data_dir("templates")), SandboxedEnvironment)
+    (ws / "templates").mkdir()
+    own = environment(ws / "templates")
+    assert isinstance(own, SandboxedEnvironment) and own is environment(ws / "templates")
 
 
 def _workspace_templates(ws: Path) -> Path:
