@@ -2,7 +2,9 @@
 
 ``HYG-SAME-VALUE`` looks at one profile's provenance. ``HYG-ALWAYS-OVERRIDDEN`` looks at the
 portfolio: a value in a partner's shared base file that every profile using the file overrides is
-dead. It is reported once, with the first profile (by path) that uses the base file.
+dead. It is reported once, with the first profile (by path) that uses the base file. Only the
+profiles in the base file's own folder are read (partners keep their shared files beside their
+variants), so checking one profile does not resolve the whole portfolio.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oemkit.fields import field_index, schema_path_of
@@ -92,20 +95,34 @@ class _Portfolio:
             self.winners.setdefault(node.origin.file, set()).add(node.origin)
 
 
-_MEMO: dict[int, tuple[weakref.ref[Workspace], _Portfolio]] = {}
+@dataclass
+class _Memo:
+    """The index of one Workspace object (one ``check`` run) and the folders already read into it."""
+
+    ws: weakref.ref[Workspace]
+    folio: _Portfolio = field(default_factory=_Portfolio)
+    folders: set[str] = field(default_factory=set)
+    buildable: dict[str, list[Path]] | None = None  # folder -> its buildable profiles, listed once
 
 
-def _portfolio(ws: Workspace) -> _Portfolio:
-    """The portfolio index, built once per Workspace object (one ``check`` run)."""
-    hit = _MEMO.get(id(ws))
-    if hit is not None and hit[0]() is ws:
-        return hit[1]
-    folio = _Portfolio()
-    for path in ws.buildable():
-        folio.add(resolve(ws, path))
-    _MEMO.clear()  # one workspace at a time: a finished run's index is not kept alive
-    _MEMO[id(ws)] = (weakref.ref(ws), folio)
-    return folio
+_MEMO: dict[int, _Memo] = {}
+
+
+def _portfolio(ws: Workspace, folders: set[str]) -> _Portfolio:
+    """The index of the buildable profiles in ``folders`` (workspace-relative), built once per run."""
+    memo = _MEMO.get(id(ws))
+    if memo is None or memo.ws() is not ws:
+        _MEMO.clear()  # one workspace at a time: a finished run's index is not kept alive
+        memo = _MEMO[id(ws)] = _Memo(weakref.ref(ws))
+    if memo.buildable is None:
+        memo.buildable = {}
+        for path in ws.buildable():
+            memo.buildable.setdefault(ws.rel(path.parent), []).append(path)
+    for folder in sorted(folders - memo.folders):
+        for path in memo.buildable.get(folder, []):
+            memo.folio.add(resolve(ws, path))
+        memo.folders.add(folder)
+    return memo.folio
 
 
 @rule(
@@ -135,7 +152,10 @@ tariff: {energy_price_per_kwh: "0.49"}
 """,
 )
 def always_overridden(ctx: RuleContext) -> Iterator[Hit]:
-    folio = _portfolio(ctx.workspace)
+    shared = {f for f in ctx.resolved.files if f != ctx.resolved.path and role_of(f) == "partner"}
+    if not shared:
+        return
+    folio = _portfolio(ctx.workspace, {f.rsplit("/", 1)[0] for f in shared})
     folio.add(ctx.resolved)
     reported: set[Origin] = set()
     for path, node in _leaves(ctx.resolved):
