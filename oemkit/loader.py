@@ -19,14 +19,17 @@ from typing import Any
 
 from oemkit.errors import Finding
 from oemkit.fields import merge_strategies
-from oemkit.merge import merge
+from oemkit.merge import merge, schema_path
 from oemkit.tree import Leaf, MapNode, Origin, SeqNode, TNode, provenance, to_plain
 from oemkit.workspace import Workspace
 from oemkit.yamlio import MAX_FILE_BYTES, LoadFailure, parse_bytes
 
-__all__ = ["MAX_EXTENDS_DEPTH", "Resolved", "clear_cache", "resolve", "role_of"]
+__all__ = ["MAX_EXTENDS_DEPTH", "MAX_LAYERS", "Resolved", "clear_cache", "resolve", "role_of"]
 
 MAX_EXTENDS_DEPTH = 16
+#: Layer visits per profile: a diamond of files that each extend the next many times would
+#: otherwise take exponential time (16 hops x 20 parents = 20**16 merges).
+MAX_LAYERS = 64
 _SRC = "oemkit profile format: extends"
 _CACHE_SIZE = 256
 
@@ -99,6 +102,7 @@ def _parse_file(path: Path, rel: str, st: os.stat_result) -> tuple[MapNode | Loa
     try:
         tree = parse_bytes(data, rel)
         assert isinstance(tree, MapNode)
+        _check_ids(tree, "", merge_strategies())
         result: tuple[MapNode | LoadFailure, str] = (tree, digest)
     except LoadFailure as exc:
         result = (exc, digest)
@@ -108,6 +112,32 @@ def _parse_file(path: Path, rel: str, st: os.stat_result) -> tuple[MapNode | Loa
     return result
 
 
+def _check_ids(node: TNode, spath: str, strategies: dict[str, str]) -> None:
+    """Refuse two items with the same ``id`` in one list merged by id (the second would silently win)."""
+    if isinstance(node, MapNode):
+        for key, sub in node.items.items():
+            _check_ids(sub, schema_path(spath, key), strategies)
+    elif isinstance(node, SeqNode):
+        item_path = schema_path(spath, 0)
+        seen: dict[object, Origin] = {}
+        for item in node.items:
+            if strategies.get(spath) == "id" and isinstance(item, MapNode):
+                ident = item.items.get("id")
+                if isinstance(ident, Leaf) and isinstance(ident.value, (int, str)) and not isinstance(
+                        ident.value, bool):
+                    if ident.value in seen:
+                        first = seen[ident.value]
+                        raise LoadFailure(Finding(
+                            rule="MERGE-DUPLICATE-ID", severity="error", file=ident.origin.file,
+                            line=ident.origin.line, column=ident.origin.column, path=f"{spath}.id",
+                            message=f"two items of '{spath}' have id {ident.value!r} (first at line "
+                            f"{first.line}); items are merged on id, so one would silently replace the other.",
+                            hint="give each item its own id, or merge the two items into one.",
+                            source="oemkit profile format: keyed list merge on id"))
+                    seen[ident.value] = ident.origin
+            _check_ids(item, item_path, strategies)
+
+
 class _Resolver:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
@@ -115,28 +145,30 @@ class _Resolver:
         self.digests: dict[str, str] = {}
         self.findings: list[Finding] = []
         self.strategies = merge_strategies()
+        self.layers = 0
 
     def open(self, path: Path, origin: Origin | None) -> MapNode | None:
         rel = self.ws.rel(path)
         where = origin or Origin(rel, 1, 1)
+        key = "extends" if origin is not None else ""
         if not self.ws.contains(path):
             self.findings.append(_fail("EXTENDS-ESCAPE", where, f"'{rel}' is outside the workspace "
                                        f"({self.ws.root}).", "extend only files under profiles/; copy a shared "
-                                       "file into the workspace instead of linking to it."))
+                                       "file into the workspace instead of linking to it.", key))
             return None
         try:
             st = os.stat(path)
         except FileNotFoundError:
             self.findings.append(_fail("EXTENDS-MISSING", where, f"'{rel}' does not exist.",
-                                       "check the path; it is relative to the file that declares 'extends'."))
+                                       "check the path; it is relative to the file that declares 'extends'.", key))
             return None
         except OSError as exc:
             self.findings.append(_fail("EXTENDS-UNREADABLE", where, f"'{rel}' cannot be read: {exc.strerror}.",
-                                       "fix the file's permissions."))
+                                       "fix the path or the file's permissions.", key))
             return None
         if not stat.S_ISREG(st.st_mode):
             self.findings.append(_fail("EXTENDS-NOT-FILE", where, f"'{rel}' is not a regular file.",
-                                       "point 'extends' at a YAML file."))
+                                       "point 'extends' at a YAML file.", key))
             return None
         if st.st_size > MAX_FILE_BYTES:
             self.findings.append(_fail("YAML-LIMIT", Origin(rel, 1, 1), f"the file is {st.st_size:,} bytes; "
@@ -147,7 +179,7 @@ class _Resolver:
             tree, digest = _parse_file(path, rel, st)
         except OSError as exc:
             self.findings.append(_fail("EXTENDS-UNREADABLE", where, f"'{rel}' cannot be read: {exc.strerror}.",
-                                       "fix the file's permissions."))
+                                       "fix the file's permissions.", key))
             return None
         self.digests[rel] = digest
         if isinstance(tree, LoadFailure):
@@ -159,10 +191,11 @@ class _Resolver:
         node = tree.items.get("extends")
         if node is None or (isinstance(node, Leaf) and node.value is None):
             return []
-        if isinstance(node, Leaf) and isinstance(node.value, str):
+        if isinstance(node, Leaf) and isinstance(node.value, str) and node.value and "\x00" not in node.value:
             return [(node.value, node.origin)]  # a single path is accepted as a list of one
         if not isinstance(node, SeqNode) or not all(
-            isinstance(i, Leaf) and isinstance(i.value, str) and i.value for i in node.items
+            isinstance(i, Leaf) and isinstance(i.value, str) and i.value and "\x00" not in i.value
+            for i in node.items
         ):
             self.findings.append(_fail("EXTENDS-TYPE", node.origin, "'extends' must be a list of file paths.",
                                        "write extends: [../../products/ac-wallbox-22.yaml, ../../regions/gb.yaml]"))
@@ -182,6 +215,14 @@ class _Resolver:
             assert origin is not None
             self.findings.append(_fail("EXTENDS-DEPTH", origin, f"more than {MAX_EXTENDS_DEPTH} levels of 'extends'.",
                                        "flatten the chain: product family -> region -> partner is enough."))
+            return None
+        self.layers += 1
+        if self.layers > MAX_LAYERS:
+            if self.layers == MAX_LAYERS + 1:
+                assert origin is not None
+                self.findings.append(_fail("EXTENDS-LIMIT", origin, f"more than {MAX_LAYERS} layers to merge "
+                                           "for one profile.", "extend each file once; a profile needs a product "
+                                           "family, a region pack and the partner's files."))
             return None
         tree = self.open(path, origin)
         if tree is None:

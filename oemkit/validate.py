@@ -21,9 +21,12 @@ from oemkit.loader import Resolved
 from oemkit.model import Profile
 from oemkit.tree import MapNode, Origin, TNode
 
-__all__ = ["validate", "validate_layer"]
+__all__ = ["MAX_SCHEMA_FINDINGS", "validate", "validate_layer"]
 
 _SRC = "oemkit profile schema (schemas/profile.schema.json)"
+#: Schema findings reported per file; past this a file is garbage, not a profile with typos, and
+#: listing 100,000 unknown keys would take longer than any partner will read.
+MAX_SCHEMA_FINDINGS = 100
 
 
 def _origin_for(prov: dict[str, TNode], path: str, fallback: str) -> tuple[Origin, bool]:
@@ -109,12 +112,26 @@ def _mk(rule: str, origin: Origin, path: str, message: str, hint: str) -> Findin
                    path=path, message=message, hint=hint, source=_SRC)
 
 
+def _capped(errors: list[Any], resolved: Resolved) -> tuple[list[Any], Finding | None]:
+    """The first :data:`MAX_SCHEMA_FINDINGS` errors, and a finding that says how many were left out."""
+    if len(errors) <= MAX_SCHEMA_FINDINGS:
+        return errors, None
+    root = resolved.prov.get("")
+    origin = root.origin if root is not None else Origin(resolved.path, 1, 1)
+    more = _mk("SCHEMA-TOO-MANY", origin, "", f"{len(errors) - MAX_SCHEMA_FINDINGS:,} more schema errors "
+               f"are not listed (only the first {MAX_SCHEMA_FINDINGS} are).",
+               "fix the errors listed above and run again; is this file really a profile?")
+    return errors[:MAX_SCHEMA_FINDINGS], more
+
+
 def validate(resolved: Resolved) -> tuple[Profile | None, list[Finding]]:
-    """Validate a resolved buildable profile; all schema errors at once."""
+    """Validate a resolved buildable profile; all schema errors at once (up to a bound)."""
     try:
         return Profile.model_validate(resolved.data), []
     except ValidationError as exc:
-        findings = [_one(dict(e), resolved.prov, resolved.path) for e in exc.errors(include_url=False)]
+        errors, more = _capped(exc.errors(include_url=False), resolved)
+        findings = [_one(dict(e), resolved.prov, resolved.path) for e in errors]
+        findings += [more] if more is not None else []
         return None, sorted(set(findings), key=Finding.sort_key)
 
 
@@ -132,6 +149,12 @@ def validate_layer(resolved: Resolved) -> list[Finding]:
     """Check a single non-buildable file (a base or region pack) against the layer schema."""
     out: list[Finding] = []
     for err in _layer_validator().iter_errors(resolved.data):
+        if len(out) >= MAX_SCHEMA_FINDINGS:
+            root = resolved.prov.get("")
+            origin = root.origin if root is not None else Origin(resolved.path, 1, 1)
+            out.append(_mk("SCHEMA-TOO-MANY", origin, "", f"more than {MAX_SCHEMA_FINDINGS} schema errors; "
+                           "the rest are not listed.", "fix the errors listed and run again."))
+            break
         path = ".".join(str(p) for p in err.absolute_path)
         if err.validator == "additionalProperties":
             extra = [k for k in (err.instance or {}) if k not in (err.schema.get("properties") or {})]

@@ -29,11 +29,12 @@ __all__ = [
     "parse_bytes",
 ]
 
-#: Bounds, documented in the README ("Limits"): anything beyond is refused with a finding.
-MAX_FILE_BYTES = 1024 * 1024
+#: Bounds, documented in docs/limits.md: anything beyond is refused with a finding. A real profile
+#: is 1-10 KB with a few hundred values; the bounds keep the worst input under two seconds.
+MAX_FILE_BYTES = 256 * 1024
 MAX_ALIASES = 100
 MAX_DEPTH = 64
-MAX_NODES = 100_000
+MAX_NODES = 20_000
 
 _CORE = "tag:yaml.org,2002:"
 
@@ -94,12 +95,37 @@ def _decode(data: bytes, file: str) -> str:
                        f"byte 0x{data[exc.start]:02x} is not valid UTF-8 (the file was probably saved as "
                        "Latin-1 or Windows-1252).", "save the file as UTF-8 and check the characters on "
                        "that line.") from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        raise _finding("YAML-ENCODING", file, line, nul - (text.rfind("\n", 0, nul) + 1) + 1,
-                       "the file contains a NUL byte.", "remove the NUL byte; profiles are plain UTF-8 text.")
+    odd = _ODD_CHARS.search(text)
+    if odd is not None:
+        char = odd.group()
+        line, col = _text_position(text, odd.start())
+        if char == "\x00":
+            raise _finding("YAML-ENCODING", file, line, col, "the file contains a NUL byte.",
+                           "remove the NUL byte; profiles are plain UTF-8 text.")
+        # YAML 1.1 (libyaml) reads these as line breaks, YAML 1.2 and editors do not: lines and values
+        # would silently differ between tools, so the file is refused rather than guessed at.
+        raise _finding("YAML-ENCODING", file, line, col,
+                       f"the file contains the invisible line separator U+{ord(char):04X}, which YAML tools "
+                       "disagree on (usually pasted from a word processor or PDF).",
+                       "delete it or replace it with a normal line break; in a quoted string write "
+                       f"\\u{ord(char):04X} if it is really meant.")
     return text
+
+
+#: NUL, and the characters YAML 1.1 treats as line breaks but YAML 1.2 does not (NEL, LS, PS).
+_ODD_CHARS = re.compile("[\x00\x85\u2028\u2029]")
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _text_position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of a character offset, counting line breaks as libyaml does."""
+    breaks = list(_BREAK.finditer(text, 0, index))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, index - start + 1
+
+
+#: Files longer than this get the event pre-pass too, so node count is bounded before composing.
+_PREPASS_CHARS = 64 * 1024
 
 
 def _depth_bound(text: str) -> int:
@@ -108,15 +134,18 @@ def _depth_bound(text: str) -> int:
 
 
 def _check_depth_by_events(text: str, file: str) -> None:
-    """Exact depth check on the event stream (iterative), run only when the cheap bound is high.
+    """Exact depth (and node count) check on the event stream, run only when the cheap bound is high.
 
     libyaml's composer recurses in C; very deep nesting would crash the interpreter, so it must
-    never see it.
+    never see it. Counting nodes here also keeps the composer from building a huge graph first.
     """
-    depth = 0
+    depth = nodes = 0
     try:
         for event in yaml.parse(text, Loader=_Composer):  # type: ignore[arg-type]
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                nodes += 1
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                nodes += 1
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
@@ -126,6 +155,11 @@ def _check_depth_by_events(text: str, file: str) -> None:
                                    "flatten the structure; no profile key nests that deep.")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
+            if nodes > MAX_NODES:  # stop here rather than let the composer build all of them
+                mark = event.start_mark
+                line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+                raise _finding("YAML-LIMIT", file, line, col, f"more than {MAX_NODES} values in one file.",
+                               "split the file; no profile needs that many values.")
     except yaml.YAMLError:
         return  # the composer reports syntax errors with their position
 
@@ -261,7 +295,7 @@ def parse_bytes(data: bytes, file: str) -> TNode:
                        f"the file is {len(data):,} bytes; profiles are limited to {MAX_FILE_BYTES:,} bytes.",
                        "split it into layers with 'extends' or remove pasted data.")
     text = _decode(data, file)
-    if _depth_bound(text) > 4000:
+    if len(text) > _PREPASS_CHARS or _depth_bound(text) > 4000:
         _check_depth_by_events(text, file)
     try:
         composer = _Composer(text)
