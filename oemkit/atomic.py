@@ -1,10 +1,11 @@
 """The single write seam: files appear complete or not at all, and writers to one folder take turns.
 
 Every file oemkit writes (bundles, ledger entries, keys, cache records) goes through
-:func:`write_bytes` (temporary file in the same folder, fsync, rename, fsync of the folder) or
-:func:`create_exclusive` (the same, but never replaces an existing file: the ledger's append-only
-guarantee). :func:`locked` serialises writers with ``fcntl.flock`` on the folder itself, so no lock
-files litter the workspace and a killed process releases its lock with its file descriptors.
+:func:`write_bytes` (temporary file in the same folder, fsync, rename) or :func:`create_exclusive`
+(the same, never replacing an existing file, and with the folder fsynced too: the ledger's
+append-only, durable record). :func:`locked` serialises writers with ``fcntl.flock`` on the folder
+itself, so no lock files litter the workspace and a killed process releases its lock with its
+file descriptors.
 
 Temporary files are named ``.<name>.<random>.oemkit-tmp``; a writer that was killed leaves one
 behind, which :func:`clean_stale` removes the next time the folder is locked.
@@ -62,8 +63,10 @@ def _write_temp(path: Path, data: bytes, mode: int, durable: bool = True) -> str
 def write_bytes(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically (readers see the old file or the new one, never a part).
 
-    ``durable=False`` skips the fsyncs: still atomic against a killed process (the page cache survives
-    it), but not against a power cut; for files that are only an optimisation (cache records).
+    The data is fsynced before the rename, so even a power cut leaves the old file or the whole new
+    one. The folder is not fsynced (it costs as much again): after a power cut the rename itself may
+    be lost, which a rebuild repairs. ``durable=False`` skips the fsync too: still atomic against a
+    killed process (the page cache survives it); for files that are only an optimisation (cache records).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _write_temp(path, data, mode, durable)
@@ -74,8 +77,6 @@ def write_bytes(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = T
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    if durable:
-        _fsync_dir(path.parent)
 
 
 def create_exclusive(path: Path, data: bytes, *, mode: int = 0o644) -> bool:

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from oemkit.errors import UsageError
 
 __all__ = [
@@ -71,13 +73,24 @@ def sha256_hex(data: bytes) -> str:
 
 
 def canonical_json(obj: Any) -> bytes:
-    """The one JSON spelling oemkit writes: sorted keys, indent 2, UTF-8, trailing newline."""
-    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    """The one JSON spelling oemkit writes: sorted keys, indent 2, UTF-8, trailing newline.
+
+    orjson, because the standard library's indenting encoder is pure Python and was the largest
+    cost of oemkit's own steps per bundle. The bytes equal ``json.dumps(obj, sort_keys=True,
+    indent=2, ensure_ascii=False)`` except for floats in exponent form (``1e-7``, not ``1e-07``).
+    """
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # outside orjson's range (e.g. integers beyond 64 bits): the standard encoder
+        return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode()
 
 
 def compact_json(obj: Any) -> bytes:
     """Sorted-key JSON without whitespace (C encoder): for hashing and machine-only files."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 def bundle_filename(bundle_id: str, version: str) -> str:

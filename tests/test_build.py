@@ -176,3 +176,11 @@ def test_the_bundle_carries_the_report_page(ws: Path, cli: Callable[..., Result]
     with tarfile.open(ws / "dist/voltway/voltway-home-22-gb-1.0.0.tar.gz", "r:gz") as tar:
         page = tar.extractfile("report.html").read()  # type: ignore[union-attr]
     assert b"voltway-home-22-gb" in page and b"1.0.0" in page
+
+
+def test_an_unwritable_output_is_an_io_error(ws: Path, cli: Callable[..., Result]) -> None:
+    (ws / "blocker").write_text("a file where a folder is needed")
+    r = cli("build", "voltway-home-22-gb", "-o", str(ws / "blocker" / "out"), "--format", "json", cwd=ws)
+    assert r.code == 2
+    finding = r.json()["failed"][0]["findings"][0]
+    assert finding["rule"] == "IO-ERROR" and "blocker" in finding["message"]
