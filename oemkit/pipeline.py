@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -384,6 +385,9 @@ _builder: _Builder | None = None
 
 def _init(root: Path, options: BuildOptions) -> None:
     global _builder
+    # Ctrl-C reaches the whole process group: the parent stops the pool; workers must not each
+    # print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _builder = _Builder(root, options)
 
 

@@ -184,3 +184,12 @@ def test_an_unwritable_output_is_an_io_error(ws: Path, cli: Callable[..., Result
     assert r.code == 2
     finding = r.json()["failed"][0]["findings"][0]
     assert finding["rule"] == "IO-ERROR" and "blocker" in finding["message"]
+
+
+def test_terminal_progress_bar(ws: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    r = cli("build", "--all", "--format", "json", cwd=ws)
+    assert r.code == 0
+    assert len(r.json()["bundles"]) == 6  # stdout stays pure JSON while the bar draws on stderr
