@@ -23,15 +23,13 @@ from oemkit.errors import UsageError, UserError
 
 __all__ = [
     "LEDGER_DIR",
+    "History",
     "ReleaseConflict",
     "append",
-    "entries",
-    "find",
     "fingerprint",
     "ledger_lock",
     "next_versions",
     "parse_version",
-    "previous",
 ]
 
 LEDGER_DIR = "releases"
@@ -65,41 +63,56 @@ def fingerprint(root: Path, bundle_id: str) -> str:
     return ",".join(names)
 
 
-def entries(root: Path, bundle_id: str) -> list[dict[str, Any]]:
-    """Every ledger entry of a bundle id, oldest version first."""
-    folder = _folder(root, bundle_id)
-    try:
-        names = os.listdir(folder)
-    except FileNotFoundError:
-        return []
-    found: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
-    for name in names:
-        if not name.endswith(".json"):
-            continue
-        path = folder / name
+class History:
+    """The released versions of one bundle id, oldest first; entries are read only when asked for.
+
+    A long history costs a folder listing, not a parse of every entry.
+    """
+
+    def __init__(self, root: Path, bundle_id: str) -> None:
+        self.folder = _folder(root, bundle_id)
+        self.bundle_id = bundle_id
         try:
-            key = parse_version(name[: -len(".json")])
-            entry = json.loads(path.read_bytes())
-            if not isinstance(entry, dict) or entry.get("version") != name[: -len(".json")]:
-                raise ValueError("the entry's version does not match its file name")
-        except (ValueError, OSError) as exc:
-            raise UsageError(f"{LEDGER_DIR}/{bundle_id}/{name}: not a valid ledger entry ({exc}). Ledger entries "
-                             "are written by oemkit release and never edited; restore the file from git.") from None
-        found.append((key, entry))
-    found.sort(key=lambda kv: kv[0])
-    return [entry for _, entry in found]
+            names = [n[: -len(".json")] for n in os.listdir(self.folder) if n.endswith(".json")]
+        except FileNotFoundError:
+            names = []
+        keyed: list[tuple[tuple[int, int, int], str]] = []
+        for name in names:
+            try:
+                keyed.append((parse_version(name), name))
+            except ValueError:
+                raise self._bad(f"{name}.json", "the file name is not a MAJOR.MINOR.PATCH version") from None
+        self.versions = [name for _, name in sorted(keyed)]
+        self._loaded: dict[str, dict[str, Any]] = {}
 
+    def _bad(self, name: str, why: str) -> UsageError:
+        return UsageError(f"{LEDGER_DIR}/{self.bundle_id}/{name}: not a valid ledger entry ({why}). Ledger entries "
+                          "are written by oemkit release and never edited; restore the file from git.")
 
-def find(all_entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
-    """The entry of ``version``, if released."""
-    return next((e for e in all_entries if e["version"] == version), None)
+    def get(self, version: str) -> dict[str, Any] | None:
+        """The entry of ``version``, if released."""
+        if version not in self.versions:
+            return None
+        if version not in self._loaded:
+            name = f"{version}.json"
+            try:
+                entry = json.loads((self.folder / name).read_bytes())
+            except (OSError, ValueError) as exc:
+                raise self._bad(name, str(exc)) from None
+            if not isinstance(entry, dict) or entry.get("version") != version:
+                raise self._bad(name, "its version does not match its file name")
+            self._loaded[version] = entry
+        return self._loaded[version]
 
+    def last(self) -> dict[str, Any] | None:
+        """The newest entry."""
+        return self.get(self.versions[-1]) if self.versions else None
 
-def previous(all_entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
-    """The newest entry older than ``version`` (what release notes of ``version`` compare against)."""
-    key = parse_version(version)
-    older = [e for e in all_entries if parse_version(e["version"]) < key]
-    return older[-1] if older else None
+    def previous(self, version: str) -> dict[str, Any] | None:
+        """The newest entry older than ``version`` (what release notes of ``version`` compare against)."""
+        key = parse_version(version)
+        older = [v for v in self.versions if parse_version(v) < key]
+        return self.get(older[-1]) if older else None
 
 
 @contextmanager

@@ -129,8 +129,8 @@ def _report_html(release: _Release, notes: bytes, version: str) -> bytes | None:
 def _resolved_json(bundle_id: str, resolved: Any, data: dict[str, Any]) -> bytes:
     """``profile.resolved.json``: the validated profile and which file set each value.
 
-    Provenance names files, not lines, so reformatting or commenting a YAML file does not change
-    the bundle (and so does not make a new release).
+    Provenance names files, not lines: this document does not change when a YAML file is only
+    reformatted (the C header and the report page do show lines).
     """
     from oemkit.tree import Leaf, MapNode, SeqNode
 
@@ -214,7 +214,7 @@ class _Release:
         }
         return payload, make_manifest(fields, payload)
 
-    def _reproduce(self, entries: list[dict[str, Any]], entry: dict[str, Any],
+    def _reproduce(self, history: ledger.History, entry: dict[str, Any],
                    ) -> tuple[str, dict[str, str], int, dict[str, bytes], bytes] | None:
         """The released ``entry`` rebuilt from these inputs, if they give exactly its manifest."""
         if entry.get("profile_sha256") != self.profile_sha256 or any(
@@ -222,19 +222,19 @@ class _Release:
             return None
         streams = {s: entry["streams"][s]["version"] for s in STREAMS}
         sde = int(entry["source_date_epoch"])
-        payload, manifest = self._assemble(entry["version"], streams, sde, ledger.previous(entries, entry["version"]))
+        payload, manifest = self._assemble(entry["version"], streams, sde, history.previous(entry["version"]))
         if sha256_hex(manifest) != entry["manifest_sha256"]:
             return None
         return entry["version"], streams, sde, payload, manifest
 
-    def _plan(self, entries: list[dict[str, Any]]) -> tuple[str, dict[str, str], int, dict[str, bytes], bytes, bool]:
+    def _plan(self, history: ledger.History) -> tuple[str, dict[str, str], int, dict[str, bytes], bytes, bool]:
         """(version, stream versions, source date, payload, manifest, already released)."""
-        last = entries[-1] if entries else None
+        last = history.last()
         target = self.b.options.version
         if target is not None:
-            existing = ledger.find(entries, target)
+            existing = history.get(target)
             if existing is not None:
-                again = self._reproduce(entries, existing)
+                again = self._reproduce(history, existing)
                 if again is None:
                     raise ledger.ReleaseConflict(
                         f"{ledger.LEDGER_DIR}/{self.bundle_id}/{target}.json: version {target} of {self.bundle_id} "
@@ -245,7 +245,7 @@ class _Release:
                 raise UsageError(f"--version {target}: {self.bundle_id} is already at {last['version']}; a new "
                                  "release needs a higher version (or omit --version to get the next one).")
         elif last is not None:
-            again = self._reproduce(entries, last)
+            again = self._reproduce(history, last)
             if again is not None:
                 return (*again, True)
         _changes, levels, _r, _c = _diff(last["profile"] if last else None, self.data)
@@ -259,8 +259,7 @@ class _Release:
         root, opts = self.b.ws.root, self.b.options
         lock = ledger.ledger_lock(root, self.bundle_id) if opts.release else contextlib.nullcontext()
         with lock:
-            entries = ledger.entries(root, self.bundle_id)
-            version, streams, sde, payload, manifest, _released = self._plan(entries)
+            version, streams, sde, payload, manifest, _released = self._plan(ledger.History(root, self.bundle_id))
             members = {**payload, MANIFEST: manifest, SUMS: make_sums(payload, manifest)}
             if self.b.key is not None:
                 from oemkit.signing import sign

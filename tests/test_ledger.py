@@ -187,3 +187,21 @@ def test_software_edit_that_shifts_lines_keeps_the_firmware_stream(ws: Path, cli
     b = _one(cli("build", "ampera-wallbox-22-de", "--format", "json", cwd=ws))
     assert b["firmware_sha256"] == first["firmware_sha256"]
     assert b["firmware_version"] == first["firmware_version"]
+
+
+def test_history_moves_forward_and_old_versions_reproduce(
+        ws: Path, cli: Callable[..., Result], released: dict[str, Any]) -> None:
+    first = (ws / released["path"]).read_bytes()
+    partner = ws / "profiles/partners/voltway/partner.yaml"
+    original = partner.read_text()
+    _edit(partner, "title: Voltway Home", "title: Voltway Home+")
+    second = _one(cli("release", ID, "--format", "json", cwd=ws))
+    partner.write_text(original)  # revert: the content of 1.0.0 again
+    third = _one(cli("build", ID, "--format", "json", cwd=ws))
+    assert ledger.parse_version(third["version"]) > ledger.parse_version(second["version"])  # never back to 1.0.0
+    assert "Previous release: " + second["version"] in _notes(ws, third)
+    # The released 1.0.0 is still reproducible byte for byte from these inputs.
+    (ws / released["path"]).unlink()
+    again = _one(cli("release", ID, "--version", "1.0.0", "--format", "json", cwd=ws))
+    assert again["released"] is False and (ws / again["path"]).read_bytes() == first
+    assert ledger.History(ws, ID).versions == ["1.0.0", second["version"]]
