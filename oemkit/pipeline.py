@@ -411,9 +411,17 @@ def iter_build(ws: Workspace, paths: list[Path], options: BuildOptions) -> Itera
         yield from pool.imap_unordered(_work, [str(p) for p in paths], chunksize=chunk)
 
 
-def build(ws: Workspace, paths: list[Path], options: BuildOptions,
+def build(ws: Workspace, paths: list[Path] | None = None, options: BuildOptions | None = None,
           on_result: Callable[[dict[str, Any]], None] | None = None) -> BuildReport:
-    """Build the given profiles; ``on_result`` sees each result as it arrives (progress, text output)."""
+    """Build the given profiles (default: every buildable one) into ``options.out_dir`` (default ``dist``).
+
+    The Python face of ``oemkit build``: ``build(ws).to_json()`` is what ``--format json`` prints.
+    ``on_result`` sees each profile's result as it arrives (progress bars, text output).
+    """
+    if paths is None:
+        paths = ws.buildable()
+    if options is None:
+        options = BuildOptions(out_dir=ws.root / "dist")
     if options.version is not None:
         if not options.release:
             raise UsageError("--version is only for oemkit release; a development build takes its version from "

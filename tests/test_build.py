@@ -193,3 +193,15 @@ def test_terminal_progress_bar(ws: Path, cli: Callable[..., Result], monkeypatch
     r = cli("build", "--all", "--format", "json", cwd=ws)
     assert r.code == 0
     assert len(r.json()["bundles"]) == 6  # stdout stays pure JSON while the bar draws on stderr
+
+
+def test_python_api_returns_the_cli_summary(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import oemkit
+    from oemkit.workspace import find_workspace
+
+    monkeypatch.chdir(ws)
+    report = oemkit.build(find_workspace(ws))
+    doc = report.to_json()
+    assert report.exit_code == 0 and len(doc["bundles"]) == 6 and doc["failed"] == []
+    assert all(set(b) == SUMMARY_KEYS for b in doc["bundles"])
+    assert (ws / doc["bundles"][0]["path"]).is_file()

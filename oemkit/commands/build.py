@@ -24,6 +24,9 @@ __all__ = ["configure", "execute", "run"]
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    p.epilog = ("Bundles go to DIR/<partner>/<id>-<version>.tar.gz. A development build takes its version from "
+                "the release ledger (releases/) without recording it; oemkit release records it. Unchanged "
+                "profiles are not rebuilt (cached). Exit 1 when a profile fails. See docs/releases.md.")
     p.add_argument("profiles", nargs="*", metavar="PROFILE",
                    help="profile files, partner ids or bundle ids (or --all)")
     p.add_argument("--all", action="store_true", help="every buildable profile of the workspace")

@@ -17,6 +17,9 @@ __all__ = ["configure", "run"]
 
 def configure(p: argparse.ArgumentParser) -> None:
     configure_build(p)
+    p.epilog = ("Builds like oemkit build (never from the cache) and records each new version in "
+                "releases/<id>/<version>.json; commit that folder. An unchanged profile records nothing and "
+                "rebuilds its released bundle byte for byte. See docs/releases.md.")
     p.add_argument("--version", metavar="X.Y.Z",
                    help="release as this version instead of the next one from the ledger (e.g. 2.0.0); a version "
                         "already released with other content is refused")
