@@ -19,7 +19,11 @@ if TYPE_CHECKING:  # the loader pulls in pydantic and the model: imported when a
     from oemkit.model import Profile
     from oemkit.workspace import Workspace
 
-__all__ = ["CheckReport", "ProfileResult", "check", "check_profile", "iter_check"]
+__all__ = ["PARALLEL_MIN", "CheckReport", "Outcome", "ProfileResult", "check", "check_many", "check_profile",
+           "iter_check"]
+
+#: Fewer files than this are checked in-process: starting workers would cost more than it saves.
+PARALLEL_MIN = 100
 
 
 @dataclass
@@ -102,21 +106,73 @@ def iter_check(ws: Workspace, paths: Iterable[Path]) -> Iterator[ProfileResult]:
         yield check_profile(ws, path)
 
 
-def check(ws: Workspace, paths: Iterable[Path] | None = None, *, cache: bool = False) -> CheckReport:
+@dataclass(frozen=True)
+class Outcome:
+    """What a portfolio check keeps of one file's result: small and picklable (no trees, no model)."""
+
+    path: Path
+    files: tuple[str, ...]
+    resolved_ok: bool
+    findings: list[Finding]
+
+
+def _outcome(ws: Workspace, path: Path) -> Outcome:
+    result = check_profile(ws, path)
+    return Outcome(path, tuple(result.resolved.files), result.resolved.ok, result.findings)
+
+
+_worker_ws: Workspace | None = None
+
+
+def _init_worker(ws: Workspace) -> None:
+    global _worker_ws
+    _worker_ws = ws  # sent once per worker, so per-run memos keyed on the workspace object stay warm
+
+
+def _work(path: Path) -> Outcome:
+    assert _worker_ws is not None
+    return _outcome(_worker_ws, path)
+
+
+def check_many(ws: Workspace, paths: list[Path], jobs: int = 1) -> Iterator[Outcome]:
+    """Check files and yield their outcomes in order; with ``jobs`` > 1, in that many worker processes.
+
+    Each worker streams its share one file at a time; only the small outcomes come back.
+    """
+    if jobs <= 1 or len(paths) < PARALLEL_MIN:
+        for path in paths:
+            yield _outcome(ws, path)
+        return
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no second import
+    chunk = max(1, min(64, len(paths) // (jobs * 8)))
+    with ctx.Pool(min(jobs, len(paths)), initializer=_init_worker, initargs=(ws,)) as pool:
+        yield from pool.imap(_work, paths, chunksize=chunk)
+
+
+def check(ws: Workspace, paths: Iterable[Path] | None = None, *, cache: bool = False,
+          jobs: int = 1) -> CheckReport:
     """Check the given files, or every buildable profile of the workspace.
 
     With ``cache``, results are reused from and stored in the workspace's content-hash cache
     (:mod:`oemkit.checkcache`): a file whose inputs and group are unchanged is not parsed again.
+    ``jobs`` > 1 checks the files that need it in that many processes (from :data:`PARALLEL_MIN` files).
     """
     report = CheckReport()
     portfolio = ws.buildable() if paths is None or cache else []
     targets = portfolio if paths is None else list(paths)
+
+    def run(files: list[Path]) -> Iterator[Outcome]:
+        return check_many(ws, files, jobs)
+
     if cache:
         from oemkit.checkcache import cached_check
 
-        results: Iterable[list[Finding]] = cached_check(ws, targets, portfolio, lambda p: check_profile(ws, p))
+        results: Iterable[list[Finding]] = cached_check(ws, targets, portfolio, run)
     else:
-        results = (check_profile(ws, p).findings for p in targets)
+        results = (o.findings for o in run(targets))
     for findings in results:
         report.profiles += 1
         report.findings.extend(findings)

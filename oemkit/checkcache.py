@@ -37,8 +37,7 @@ from typing import TYPE_CHECKING, Any
 from oemkit.errors import Finding
 
 if TYPE_CHECKING:
-    from oemkit.check import ProfileResult
-    from oemkit.loader import Resolved
+    from oemkit.check import Outcome
     from oemkit.workspace import Workspace
 
 __all__ = ["CACHE_DIR", "CheckCache", "cache_key", "cached_check"]
@@ -145,15 +144,15 @@ class CheckCache:
             self._refs[rel] = hit
         return hit
 
-    def new_entry(self, resolved: Resolved, findings: list[Finding]) -> dict[str, Any] | None:
+    def new_entry(self, outcome: Outcome) -> dict[str, Any] | None:
         """An entry for a fresh result (its group key is added later); ``None`` when it must not be kept."""
-        if not resolved.ok:
+        if not outcome.resolved_ok:
             return None
-        deps = {f: self.digest(f) for f in resolved.files}
-        for f in resolved.files:
+        deps = {f: self.digest(f) for f in outcome.files}
+        for f in outcome.files:
             for target in self.refs(f):
                 deps.setdefault(target, self.digest(target))
-        return {"files": list(resolved.files), "deps": deps, "findings": [f.to_json() for f in findings]}
+        return {"files": list(outcome.files), "deps": deps, "findings": [f.to_json() for f in outcome.findings]}
 
     def chain(self, rel: str) -> list[str] | None:
         """A profile's remembered extends chain, if none of its files changed (no parsing needed)."""
@@ -209,28 +208,32 @@ def _groups(chains: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def cached_check(ws: Workspace, targets: list[Path], portfolio: list[Path],
-                 check_one: Callable[[Path], ProfileResult]) -> Iterator[list[Finding]]:
+                 run: Callable[[list[Path]], Iterator[Outcome]]) -> Iterator[list[Finding]]:
     """The findings of each target (in no fixed order), reusing cached results that are still valid.
 
     A result is reused when the target's own files are unchanged *and* so is its group: the profiles
     that share a partner-owned file with it (cross-profile rules such as HYG-ALWAYS-OVERRIDDEN look
     at those). ``portfolio`` is every buildable profile, so the group is known even for one target.
+    ``run`` checks a list of files (in-process or in workers).
     """
     store = CheckCache(ws)
     wanted = {store.rel(p): p for p in targets}
     chains: dict[str, list[str]] = {}
     fresh: dict[str, dict[str, Any] | None] = {}
     unchanged: list[str] = []
+    misses: list[Path] = []
     for rel, path in wanted.items():
         entry = store.valid_entry(rel)
-        if entry is not None:
+        if entry is None:
+            misses.append(path)
+        else:
             chains[rel] = entry["files"]
             unchanged.append(rel)
-            continue
-        result = check_one(path)
-        chains[rel] = list(result.resolved.files)
-        fresh[rel] = store.new_entry(result.resolved, result.findings)
-        yield result.findings
+    for outcome in run(misses):
+        rel = store.rel(outcome.path)
+        chains[rel] = list(outcome.files)
+        fresh[rel] = store.new_entry(outcome)
+        yield outcome.findings
     for path in portfolio:
         rel = store.rel(path)
         if rel not in chains:
@@ -242,7 +245,6 @@ def cached_check(ws: Workspace, targets: list[Path], portfolio: list[Path],
                 store.remember_chain(rel, known)
             chains[rel] = known
     groups = _groups(chains)
-
     prints: dict[str, str] = {}
 
     def group_key(rel: str) -> str:
@@ -251,14 +253,16 @@ def cached_check(ws: Workspace, targets: list[Path], portfolio: list[Path],
                 prints[u] = store.fingerprint(chains[u])
         return hashlib.sha256("".join(f"{u}\0{prints[u]}\n" for u in groups[rel]).encode()).hexdigest()
 
+    stale: list[Path] = []
     for rel in unchanged:
         entry = store.entries[rel]
         if entry.get("group") == group_key(rel):
             yield [Finding(**f) for f in entry["findings"]]
-            continue
-        result = check_one(wanted[rel])
-        fresh[rel] = store.new_entry(result.resolved, result.findings)
-        yield result.findings
+        else:
+            stale.append(wanted[rel])
+    for outcome in run(stale):
+        fresh[store.rel(outcome.path)] = store.new_entry(outcome)
+        yield outcome.findings
     for rel, new in fresh.items():
         if new is None:
             store.entries.pop(rel, None)

@@ -116,3 +116,22 @@ def test_environment_and_corrupt_index_are_misses(ws: Path, cli: Callable[..., R
     (ws / ".oemkit-cache" / "check.json").write_text("{not json")
     calls.clear()
     assert _check(cli, ws) == first and len(calls) == first["profiles"]
+
+
+def test_parallel_check_reports_the_same_as_serial(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from oemkit.workspace import find_workspace
+
+    monkeypatch.setattr(oemkit.check, "PARALLEL_MIN", 2)
+    partner = ws / "profiles/partners/ampera/partner.yaml"
+    partner.write_text(partner.read_text().replace("security_profile: 2", "security_profile: 9"))
+    workspace = find_workspace(explicit=ws)
+    serial = oemkit.check.check(workspace, jobs=1).to_json()
+    assert serial["errors"] >= 2
+    assert oemkit.check.check(workspace, jobs=2).to_json() == serial
+    assert oemkit.check.check(workspace, jobs=2, cache=True).to_json() == serial  # cold, through the cache
+    assert oemkit.check.check(workspace, jobs=2, cache=True).to_json() == serial  # warm
+
+
+def test_bad_jobs_is_a_usage_error(ws: Path, cli: Callable[..., Result]) -> None:
+    res = cli("check", "--jobs", "-1", cwd=ws)
+    assert res.code == 2 and "--jobs" in res.err

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +17,8 @@ __all__ = ["configure", "run"]
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="profile files or folders (default: all buildable)")
     p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    p.add_argument("--jobs", "-j", type=int, metavar="N", default=0,
+                   help="check in N processes (default: one per CPU; large portfolios only)")
     p.add_argument("--no-cache", action="store_true",
                    help="check every file again instead of reusing results of unchanged files (.oemkit-cache/)")
 
@@ -46,7 +50,13 @@ def run(args: argparse.Namespace) -> int:
 
     ws = workspace_of(args)
     paths = expand(args.paths, ws) if args.paths else None
-    report = check(ws, paths, cache=not args.no_cache)
+    if args.jobs < 0:
+        raise UsageError(f"--jobs {args.jobs}: pass a positive number of processes (or 0 for one per CPU).")
+    jobs = args.jobs or os.cpu_count() or 1
+    # Many small long-lived objects (trees, the portfolio index): a full GC pass per few hundred
+    # allocations only walks them again and again.
+    gc.set_threshold(50_000, 20, 20)
+    report = check(ws, paths, cache=not args.no_cache, jobs=jobs)
     if args.format == "json":
         sys.stdout.write(render_json(report))
     elif args.format == "sarif":
