@@ -205,3 +205,37 @@ def test_python_api_returns_the_cli_summary(ws: Path, monkeypatch: pytest.Monkey
     assert report.exit_code == 0 and len(doc["bundles"]) == 6 and doc["failed"] == []
     assert all(set(b) == SUMMARY_KEYS for b in doc["bundles"])
     assert (ws / doc["bundles"][0]["path"]).is_file()
+
+
+def test_a_failed_artifact_check_stops_that_profile(ws: Path, cli: Callable[..., Result],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import oemkit.checks
+    from oemkit.checks.suite import CheckCase, CheckSuite
+
+    real = oemkit.checks.run_checks
+
+    def fake(files: dict[str, bytes], *, profile: object, cache_dir: Path | None) -> CheckSuite:
+        suite = real(files, profile=profile, cache_dir=cache_dir)  # type: ignore[arg-type]
+        if getattr(profile, "variant", "") == "home-7-gb":
+            suite.cases.append(CheckCase("compiles", "firmware.oem_config.h", False, "error: expected ';'"))
+        return suite
+
+    monkeypatch.setattr(oemkit.checks, "run_checks", fake)
+    r = cli("build", "voltway", "--format", "json", cwd=ws)
+    assert r.code == 1
+    doc = r.json()
+    assert [b["id"] for b in doc["bundles"]] == ["voltway-home-22-gb"]
+    finding = doc["failed"][0]["findings"][0]
+    assert finding["rule"] == "CHECK-FAILED" and "expected ';'" in finding["message"]
+    assert not list((ws / "dist/voltway").glob("voltway-home-7-gb-*"))
+
+
+def test_secret_values_never_reach_a_bundle(ws: Path, cli: Callable[..., Result],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    monkeypatch.setenv("OEMKIT_SECRET_VOLTWAY_CSMS_PASSWORD", "hunter2-very-secret")
+    assert cli("build", "voltway-home-22-gb", cwd=ws).code == 0
+    raw = gzip.decompress((ws / "dist/voltway/voltway-home-22-gb-1.0.0.tar.gz").read_bytes())
+    assert b"hunter2-very-secret" not in raw
+    assert b"VOLTWAY_CSMS_PASSWORD" in raw  # the reference is kept, so the backend knows what to inject
