@@ -43,12 +43,13 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(path: Path, data: bytes, mode: int, durable: bool = True) -> str:
+def _write_temp(path: Path, data: bytes, mode: int, durable: bool = True, point: str = "write") -> str:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            crash_point("write")
+            fh.write(data[: len(data) // 2])
+            crash_point(point)  # half written: the worst moment to die
+            fh.write(data[len(data) // 2:])
             fh.flush()
             os.fchmod(fh.fileno(), mode)
             if durable:
@@ -82,7 +83,7 @@ def write_bytes(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = T
 def create_exclusive(path: Path, data: bytes, *, mode: int = 0o644) -> bool:
     """Create ``path`` with ``data`` atomically unless it exists; True when this call created it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _write_temp(path, data, mode)
+    tmp = _write_temp(path, data, mode, point="exclusive-write")
     try:
         os.link(tmp, path)  # fails if path exists: the file is never replaced
         created = True

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from oemkit.atomic import create_exclusive, locked
+from oemkit.atomic import clean_stale, create_exclusive, locked
 from oemkit.bundle import canonical_json
 from oemkit.errors import UsageError, UserError
 
@@ -118,7 +118,9 @@ class History:
 @contextmanager
 def ledger_lock(root: Path, bundle_id: str) -> Iterator[None]:
     """Serialise releases of one bundle id across processes (flock on its ledger folder)."""
-    with locked(_folder(root, bundle_id)):
+    folder = _folder(root, bundle_id)
+    with locked(folder):
+        clean_stale(folder)  # a release killed mid-write left its temporary file here
         yield
 
 

@@ -80,6 +80,17 @@ def test_concurrent_releases_of_different_profiles_lose_no_entry(ws: Path) -> No
     _assert_clean(ws)
 
 
+def test_sigkill_while_writing_the_ledger_entry(ws: Path) -> None:
+    # Die half-way through writing the ledger entry (the only exclusive create of a release).
+    r = _run(ws, "release", ID, "--format", "json", OEMKIT_CRASH_AT="exclusive-write")
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    assert not (ws / "releases" / ID / "1.0.0.json").exists()
+    r = _run(ws, "release", ID, "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["bundles"][0]["released"] is True
+    assert _temps(ws / "releases") == []
+    _assert_clean(ws)
+
+
 @pytest.mark.parametrize("point", ["pack", "write", "rename", "ledger"])
 def test_sigkill_at_each_step_leaves_no_partial_bundle(ws: Path, point: str) -> None:
     r = _run(ws, "release", ID, OEMKIT_CRASH_AT=point)
