@@ -88,8 +88,9 @@ def render_notes(
         out.append("Everything is new in a first release.")
     elif not changes:
         out.append("No setting changed (the artifacts changed through the templates or the toolkit).")
-    for layer in _LAYERS:
-        mine = [c for c in changes if c.get("layer") == layer]
+    others = sorted({str(c.get("layer")) for c in changes} - set(_LAYERS))
+    for layer in (*_LAYERS, *others):
+        mine = [c for c in changes if str(c.get("layer")) == layer]
         if not mine:
             continue
         out += [f"### {layer.capitalize()}", ""]
