@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from oemkit.errors import Finding
-from oemkit.fields import children, lookup, schema_path_of
+from oemkit.fields import children, field_index, lookup, schema_path_of
 from oemkit.loader import Resolved
 from oemkit.model import Profile
 from oemkit.tree import MapNode, Origin, TNode
@@ -54,6 +54,25 @@ def _describe(path: str) -> str:
     return f" ({meta.description})" if meta is not None and meta.description else ""
 
 
+@functools.cache
+def _secret_fields() -> tuple[str, ...]:
+    """Schema paths of secret references (``ocpp.basic_auth_password``): their values are never echoed."""
+    return tuple(p.removesuffix(".secret") for p in field_index() if p.endswith(".secret"))
+
+
+def _secret_field(path: str) -> str | None:
+    spath = schema_path_of(path)
+    return next((f for f in _secret_fields() if spath == f or spath.startswith(f + ".")), None)
+
+
+def _secret_finding(origin: Origin, path: str, field: str) -> Finding:
+    # A password pasted into a profile must not be copied into CI logs and reports as well.
+    name = field.rsplit(".", 1)[-1].upper()
+    return _mk("SCHEMA-SECRET", origin, path, f"'{field}' must be a secret reference; the value written here "
+               "is not shown.", f"write {{secret: {name}}} and set OEMKIT_SECRET_{name} in the build "
+               "environment; if a real password was committed, change it.")
+
+
 def _one(err: dict[str, Any], prov: dict[str, TNode], fallback: str) -> Finding:
     loc = [str(p) for p in err["loc"]]
     path = ".".join(loc)
@@ -61,6 +80,9 @@ def _one(err: dict[str, Any], prov: dict[str, TNode], fallback: str) -> Finding:
     ctx = err.get("ctx") or {}
     value = err.get("input")
     origin, exact = _origin_for(prov, path, fallback)
+    secret = _secret_field(path) if kind != "extra_forbidden" else None
+    if secret is not None:
+        return _secret_finding(origin, path, secret)
     if kind == "extra_forbidden":
         key = loc[-1]
         parent_path = ".".join(loc[:-1])
@@ -168,6 +190,10 @@ def validate_layer(resolved: Resolved) -> list[Finding]:
                                "use one of: " + ", ".join(allowed) + "."))
             continue
         origin, _ = _origin_for(resolved.prov, path, resolved.path)
+        secret = _secret_field(path)
+        if secret is not None:
+            out.append(_secret_finding(origin, path, secret))
+            continue
         out.append(_mk("SCHEMA-INVALID", origin, path, f"{_short(err.instance)}: {err.message}.",
                        f"fix the value{_describe(path)}."))
     return sorted(set(out), key=Finding.sort_key)

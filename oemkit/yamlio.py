@@ -52,6 +52,8 @@ class _CoreResolver(yaml.resolver.BaseResolver):
 
 
 _CoreResolver.yaml_implicit_resolvers = {}
+#: Core-schema pattern per tag, also used to check scalars with an explicit tag (``!!int abc``).
+_CORE_PATTERNS: dict[str, re.Pattern[str]] = {}
 for _tag, _regexp, _first in (
     ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
@@ -62,7 +64,8 @@ for _tag, _regexp, _first in (
     ),
     ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
 ):
-    _CoreResolver.add_implicit_resolver(_CORE + _tag, re.compile(_regexp), list(_first))
+    _CORE_PATTERNS[_CORE + _tag] = re.compile(_regexp)
+    _CoreResolver.add_implicit_resolver(_CORE + _tag, _CORE_PATTERNS[_CORE + _tag], list(_first))
 
 
 class _Composer(CParser, _CoreResolver):
@@ -147,7 +150,7 @@ def _check_depth_by_events(text: str, file: str) -> None:
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 nodes += 1
                 depth += 1
-                if depth > MAX_DEPTH:
+                if depth > MAX_DEPTH + 1:  # the top-level mapping is depth 0 for the builder, 1 here
                     mark = event.start_mark
                     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
                     raise _finding("YAML-LIMIT", file, line, col,
@@ -173,7 +176,16 @@ _HINTS = (
 
 
 def _syntax_failure(exc: yaml.YAMLError, file: str, source: str) -> LoadFailure:
+    if isinstance(exc, yaml.reader.ReaderError):  # libyaml gives a byte offset, not a mark
+        index = len(source.encode("utf-8")[: exc.position].decode("utf-8", "ignore"))
+        line, col = _text_position(source, index)
+        return _finding("YAML-SYNTAX", file, line, col, f"the character U+{exc.character:04X} is not allowed "
+                        "in YAML (a control character).", "delete it; it is usually invisible, pasted from "
+                        "another program.")
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if "end of stream" in str(getattr(exc, "problem", "")) and context_mark is not None:
+        mark = context_mark  # "unexpected end of stream": the unclosed quote or bracket is what to fix
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     if mark is not None and source[mark.index : mark.index + 1] == "\t":
         return _finding("YAML-TAB", file, line, col, "a tab character is used where YAML needs spaces.",
@@ -265,6 +277,10 @@ class _Builder:
         tag, value = node.tag, node.value
         if tag == _CORE + "str":
             return value
+        pattern = _CORE_PATTERNS.get(tag)
+        if pattern is not None and pattern.match(value) is None:  # only an explicit tag gets here
+            raise self.fail("YAML-TAG", node, f"{value!r} is not a valid {tag.replace(_CORE, '!!')} value.",
+                            "remove the tag and write the value plainly (true/false, 16, 0.45, null).", path)
         if tag == _CORE + "null":
             return None
         if tag == _CORE + "bool":
@@ -309,6 +325,9 @@ def parse_bytes(data: bytes, file: str) -> TNode:
         raise _finding("YAML-EMPTY", file, 1, 1, "the file is empty.",
                        "add at least 'schema_version: 1', or delete the file.")
     tree = _Builder(file).build(node, "", 0)
+    if isinstance(tree, Leaf) and tree.value is None:  # '---' alone, or an explicit empty document
+        raise _finding("YAML-EMPTY", file, 1, 1, "the file holds no values.",
+                       "add at least 'schema_version: 1', or delete the file.")
     if not isinstance(tree, MapNode):
         o = tree.origin
         kind = "a list" if isinstance(tree, SeqNode) else "a single value"
