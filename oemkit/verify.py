@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oemkit.bundle import MANIFEST, SIGNATURE, SUMS, sha256_hex, stream_sha256
+from oemkit.bundle import FORMAT, MANIFEST, SIGNATURE, SUMS, sha256_hex, stream_sha256
 from oemkit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_MEMBER_BYTES", "VerifyResult", "verify_bundle"]
 
-MAX_MEMBER_BYTES = 256 * 1024 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+#: Bundles are kilobytes; the caps only bound the memory a hostile archive can take.
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 _SUM_LINE = re.compile(r"^([0-9a-f]{64})  (.+)$")
 _RESERVED = (MANIFEST, SUMS, SIGNATURE)
@@ -132,8 +133,14 @@ def _check_manifest(members: dict[str, bytes], result: VerifyResult) -> dict[str
     except (ValueError, KeyError, TypeError) as exc:
         result.problems.append(f"{MANIFEST}: not a valid manifest ({exc})")
         return None
-    result.bundle_id, result.version = manifest.get("id"), manifest.get("version")
     assert isinstance(manifest, dict)
+    result.bundle_id, result.version = manifest.get("id"), manifest.get("version")
+    if manifest.get("format") != FORMAT:
+        result.problems.append(f"{MANIFEST}: format {manifest.get('format')!r} is not {FORMAT}; this oemkit reads "
+                               f"format {FORMAT} bundles only")
+    for key in ("id", "version"):
+        if not isinstance(manifest.get(key), str):
+            result.problems.append(f"{MANIFEST}: '{key}' is missing or not a string")
     return manifest
 
 

@@ -94,6 +94,11 @@ CASES: dict[str, tuple[Callable[[list[tuple[tarfile.TarInfo, bytes]]], None], st
     "fifo": (lambda ms: ms.append(_special("fifo", tarfile.FIFOTYPE)), "fifo: device or FIFO member"),
     "sums": (lambda ms: _set(ms, "SHA256SUMS", b"0" * 64 + b"  manifest.json\n"), "SHA256SUMS"),
     "manifest": (lambda ms: _set(ms, "manifest.json", b'{"files": []}\n'), "in the archive but not listed"),
+    "format": (lambda ms: _set(ms, "manifest.json", b'{"format": 2, "id": "x", "version": "1", "files": []}\n'),
+               "manifest.json: format 2 is not 1"),
+    "not-json": (lambda ms: _set(ms, "manifest.json", b"{"), "manifest.json: not a valid manifest"),
+    "duplicate": (lambda ms: ms.append(_regular("RELEASE_NOTES.md", b"again")),
+                  "RELEASE_NOTES.md: appears more than once"),
 }
 
 
