@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from oemkit.bundle import (
     pack,
     stream_sha256,
 )
-from tests.conftest import REPO, copy_workspace
+from tests.conftest import REPO, Result, copy_workspace
 
 BUNDLE = "dist/voltway/voltway-home-22-gb-1.0.0.tar.gz"
 
@@ -56,7 +57,7 @@ def test_two_builds_in_different_folders_at_different_times_are_byte_identical(t
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
 
 
-def test_archive_headers_are_normalised(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_archive_headers_are_normalised(ws: Path, cli: Callable[..., Result]) -> None:
     assert cli("build", "voltway-home-22-gb", cwd=ws).code == 0
     raw = (ws / BUNDLE).read_bytes()
     assert raw[:3] == b"\x1f\x8b\x08"
@@ -75,7 +76,8 @@ def test_archive_headers_are_normalised(ws: Path, cli) -> None:  # type: ignore[
         assert not i.pax_headers
 
 
-def test_source_date_epoch_sets_member_times_and_manifest(ws: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_source_date_epoch_sets_member_times_and_manifest(ws: Path, cli: Callable[..., Result],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1750000000")
     assert cli("build", "voltway-home-22-gb", cwd=ws).code == 0
     with tarfile.open(ws / BUNDLE, "r:gz") as tar:
@@ -83,14 +85,15 @@ def test_source_date_epoch_sets_member_times_and_manifest(ws: Path, cli, monkeyp
     assert json.loads(_members(ws / BUNDLE)["manifest.json"])["source_date_epoch"] == 1750000000
 
 
-def test_bad_source_date_epoch_is_a_usage_error(ws: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_bad_source_date_epoch_is_a_usage_error(ws: Path, cli: Callable[..., Result],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     r = cli("build", "voltway-home-22-gb", cwd=ws)
     assert r.code == 2
     assert "SOURCE_DATE_EPOCH" in r.err
 
 
-def test_manifest_lists_every_payload_file_and_streams(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_manifest_lists_every_payload_file_and_streams(ws: Path, cli: Callable[..., Result]) -> None:
     assert cli("build", "voltway-home-22-gb", cwd=ws).code == 0
     members = _members(ws / BUNDLE)
     manifest = json.loads(members["manifest.json"])
@@ -114,7 +117,7 @@ def test_manifest_lists_every_payload_file_and_streams(ws: Path, cli) -> None:  
 
 
 @pytest.mark.skipif(shutil.which("sha256sum") is None, reason="needs coreutils sha256sum")
-def test_sha256sums_checks_with_coreutils(ws: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sha256sums_checks_with_coreutils(ws: Path, cli: Callable[..., Result], tmp_path: Path) -> None:
     assert cli("build", "voltway-home-22-gb", cwd=ws).code == 0
     out = tmp_path / "unpacked"
     for name, data in _members(ws / BUNDLE).items():
