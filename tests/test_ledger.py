@@ -205,3 +205,12 @@ def test_history_moves_forward_and_old_versions_reproduce(
     again = _one(cli("release", ID, "--version", "1.0.0", "--format", "json", cwd=ws))
     assert again["released"] is False and (ws / again["path"]).read_bytes() == first
     assert ledger.History(ws, ID).versions == ["1.0.0", second["version"]]
+
+
+def test_a_failing_profile_records_nothing(ws: Path, cli: Callable[..., Result]) -> None:
+    f = ws / "profiles/partners/voltway/home-22-gb.yaml"
+    f.write_text(f.read_text() + "charging: {max_current_a: 99}\n")
+    r = cli("release", "voltway", "--format", "json", cwd=ws)
+    assert r.code == 1
+    assert [b["id"] for b in r.json()["bundles"]] == ["voltway-home-7-gb"]
+    assert sorted(p.parent.name for p in (ws / "releases").rglob("*.json")) == ["voltway-home-7-gb"]
