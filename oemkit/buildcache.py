@@ -2,11 +2,11 @@
 
 A record per profile lives in ``<out>/.oemkit-cache/<hash of the profile path>.json``. Its key
 combines the profile's YAML files (the same ``name\\0sha256`` digest the loader computes as
-``Resolved.inputs_sha256``), the other files it reads (the logo), the templates, the toolkit
-version, the source date, the signing key, the release ledger of the bundle id and the build mode.
-Checking a record reads and hashes the input files but parses nothing, so a no-op rebuild costs a
-small fraction of a build. A hit also re-hashes the bundle, so a deleted or altered bundle is
-rebuilt.
+``Resolved.inputs_sha256``), the other files it reads (the logo), the templates and schemas, the
+toolkit (version, code and packaged data), the source date, the signing key, the release ledger
+of the bundle id and the build mode. Checking a record reads and hashes the input files but
+parses nothing, so a no-op rebuild costs a small fraction of a build. A hit also re-hashes the
+bundle, so a deleted or altered bundle is rebuilt.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from oemkit.atomic import write_bytes
 from oemkit.bundle import compact_json
 
-__all__ = ["CACHE_DIR", "files_digest", "forget", "load_hit", "record_path", "store", "tree_digest"]
+__all__ = ["CACHE_DIR", "files_digest", "forget", "load_hit", "record_path", "store", "toolkit_digest", "tree_digest"]
 
 CACHE_DIR = ".oemkit-cache"
 
@@ -54,6 +54,22 @@ def tree_digest(folder: Path) -> str:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(f"{path.relative_to(folder).as_posix()}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def toolkit_digest() -> str:
+    """oemkit's own code and packaged data (templates, schemas): a development checkout changes them
+    without changing the version, and a cached bundle must not outlive the code that made it."""
+    from oemkit import __version__
+    from oemkit.workspace import data_dir
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name in ("templates", "schemas"):
+        digest.update(tree_digest(data_dir(name)).encode())
     return digest.hexdigest()
 
 

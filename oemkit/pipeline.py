@@ -310,7 +310,8 @@ class _Builder:
         self.toolkit = __version__
         self.sde = source_date_epoch()
         self.templates_dir = self.ws.templates_dir()
-        self.templates_sha256 = buildcache.tree_digest(self.templates_dir)
+        self.shared_sha256 = "|".join((buildcache.tree_digest(self.templates_dir),
+                                       buildcache.tree_digest(self.ws.schemas_dir()), buildcache.toolkit_digest()))
         self.key: Ed25519PrivateKey | None = None
         self.key_id = ""
         if options.sign_key is not None:
@@ -321,7 +322,7 @@ class _Builder:
 
     def context(self, bundle_id: str) -> dict[str, str]:
         """Everything besides the input files that a bundle depends on (the rest of the cache key)."""
-        return {"toolkit": self.toolkit, "templates": self.templates_sha256, "sde": str(self.sde),
+        return {"toolkit": self.toolkit, "shared": self.shared_sha256, "sde": str(self.sde),
                 "key": self.key_id, "ledger": ledger.fingerprint(self.ws.root, bundle_id),
                 "mode": "release" if self.options.release else "build", "version": self.options.version or ""}
 

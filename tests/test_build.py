@@ -239,3 +239,13 @@ def test_secret_values_never_reach_a_bundle(ws: Path, cli: Callable[..., Result]
     raw = gzip.decompress((ws / "dist/voltway/voltway-home-22-gb-1.0.0.tar.gz").read_bytes())
     assert b"hunter2-very-secret" not in raw
     assert b"VOLTWAY_CSMS_PASSWORD" in raw  # the reference is kept, so the backend knows what to inject
+
+
+def test_a_toolkit_change_invalidates_the_cache(ws: Path, cli: Callable[..., Result],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from oemkit import buildcache
+
+    assert cli("build", "voltway-home-22-gb", cwd=ws).code == 0
+    assert cli("build", "voltway-home-22-gb", "--format", "json", cwd=ws).json()["bundles"][0]["cached"] is True
+    monkeypatch.setattr(buildcache, "toolkit_digest", lambda: "a newer checkout")
+    assert cli("build", "voltway-home-22-gb", "--format", "json", cwd=ws).json()["bundles"][0]["cached"] is False
