@@ -38,7 +38,7 @@ def test_build_all_writes_verified_bundles(ws: Path, cli: Callable[..., Result])
 def test_text_output_and_plain_progress(ws: Path, cli: Callable[..., Result]) -> None:
     r = cli("build", "voltway", cwd=ws)
     assert r.code == 0
-    assert "built    dist/voltway/voltway-home-22-gb-1.0.0.tar.gz" in r.out
+    assert "built     dist/voltway/voltway-home-22-gb-1.0.0.tar.gz" in r.out
     assert "2 bundle(s) (0 cached), 0 failed" in r.out
     r = cli("build", "voltway", "--format", "json", cwd=ws)
     assert "[2/2]" in r.err  # not a terminal: plain progress lines on stderr, JSON alone on stdout

@@ -214,3 +214,10 @@ def test_a_failing_profile_records_nothing(ws: Path, cli: Callable[..., Result])
     assert r.code == 1
     assert [b["id"] for b in r.json()["bundles"]] == ["voltway-home-7-gb"]
     assert sorted(p.parent.name for p in (ws / "releases").rglob("*.json")) == ["voltway-home-7-gb"]
+
+
+def test_release_text_output(ws: Path, cli: Callable[..., Result]) -> None:
+    r = cli("release", ID, cwd=ws)
+    assert r.code == 0 and r.out.startswith(f"released  dist/voltway/{ID}-1.0.0.tar.gz")
+    r = cli("release", ID, cwd=ws)
+    assert r.code == 0 and r.out.startswith(f"unchanged dist/voltway/{ID}-1.0.0.tar.gz")

@@ -64,12 +64,12 @@ def _line(result: dict[str, Any], out_dir: Path) -> str:
 
         texts = [Finding(**{k: v for k, v in f.items() if k in Finding.__dataclass_fields__}).text()
                  for f in failed["findings"]]
-        return "\n".join([f"failed   {failed['profile']}", *(f"    {t}" for t in texts)])
+        return "\n".join([f"failed    {failed['profile']}", *(f"    {t}" for t in texts)])
     s = result["summary"]
     state = "cached" if s["cached"] else "built"
-    if s.get("released"):
-        state = "released"
-    return (f"{state:<9}{display_path(out_dir / s['bundle'])}  (version {s['version']}; firmware "
+    if "released" in s:  # oemkit release: recorded now, or already in the ledger with these bytes
+        state = "released" if s["released"] else "unchanged"
+    return (f"{state:<10}{display_path(out_dir / s['bundle'])}  (version {s['version']}; firmware "
             f"{s['firmware_version']} sha256 {s['firmware_sha256'][:12]}; software {s['software_version']})")
 
 
