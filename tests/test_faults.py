@@ -11,6 +11,7 @@ write seam (a temporary file whose writes land on /dev/full, or that cannot be c
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -202,7 +203,8 @@ def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
     try:
         yield mnt
     finally:
-        subprocess.run(["umount", str(mnt)], check=False)
+        if subprocess.run(["umount", str(mnt)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(mnt)], capture_output=True, check=False)
 
 
 def test_full_disk_on_a_real_small_tmpfs(ws: Path, cli: Callable[..., Result], small_tmpfs: Path) -> None:
@@ -212,9 +214,9 @@ def test_full_disk_on_a_real_small_tmpfs(ws: Path, cli: Callable[..., Result], s
     assert [p for p in small_tmpfs.rglob(f"*{atomic.TMP_SUFFIX}")] == []
 
 
-@pytest.fixture
-def read_only_workspace(ws: Path) -> Iterator[Path]:
-    """The workspace, bind-mounted read-only over itself (root only; permissions do not stop root)."""
+@contextlib.contextmanager
+def _read_only(ws: Path) -> Iterator[None]:
+    """Bind-mount the workspace read-only over itself (root only: permissions do not stop root)."""
     if not _can_mount():
         pytest.skip("a read-only bind mount needs root on Linux; the write-seam test covers EROFS")
     if not _mount("--bind", str(ws), str(ws)):
@@ -222,31 +224,26 @@ def read_only_workspace(ws: Path) -> Iterator[Path]:
     try:
         if not _mount("-o", "remount,bind,ro", str(ws)):
             pytest.skip("read-only remount not permitted here")
-        yield ws
+        yield
     finally:
-        subprocess.run(["umount", str(ws)], check=False)
+        os.chdir(ws.parent)  # the in-process CLI runs inside ws, which would keep the mount busy
+        if subprocess.run(["umount", str(ws)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(ws)], capture_output=True, check=False)
 
 
-def test_read_only_workspace(ws: Path, cli: Callable[..., Result], read_only_workspace: Path) -> None:
-    assert cli("check", cwd=ws).code == 0  # reading still works
-    for argv in (("build", PROFILE), ("release", PROFILE)):
-        _assert_clean_failure(cli(*argv, cwd=ws))
+def test_read_only_workspace(ws: Path, cli: Callable[..., Result]) -> None:
+    with _read_only(ws):
+        assert cli("check", cwd=ws).code == 0  # reading still works
+        for argv in (("build", PROFILE), ("release", PROFILE)):
+            _assert_clean_failure(cli(*argv, cwd=ws))
 
 
 def test_released_work_survives_a_read_only_workspace(ws: Path, cli: Callable[..., Result]) -> None:
     """Release first, then make the workspace read-only and try again: the released files are intact."""
-    if not _can_mount():
-        pytest.skip("needs root on Linux")
     assert cli("release", "--all", cwd=ws).code == 0
     released = _snapshot(ws)
     _bump_software(ws, 1)
-    if not _mount("--bind", str(ws), str(ws)):
-        pytest.skip("mount not permitted here")
-    try:
-        if not _mount("-o", "remount,bind,ro", str(ws)):
-            pytest.skip("read-only remount not permitted here")
+    with _read_only(ws):
         _assert_clean_failure(cli("release", "--all", cwd=ws))
-    finally:
-        subprocess.run(["umount", str(ws)], check=False)
     assert _snapshot(ws) == released
     _assert_consistent(ws, cli)
