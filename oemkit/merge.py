@@ -37,6 +37,28 @@ def _is_removal(node: TNode) -> bool:
     return isinstance(flag, Leaf) and flag.value is True
 
 
+def _fresh(node: TNode, spath: str, strategies: Mapping[str, str]) -> TNode:
+    """A subtree with nothing below it: its ``remove: true`` items have nothing to remove, so they go.
+
+    Without this, a removal item in a layer that introduces a list (or a section holding one)
+    would survive into the resolved profile, and merging a layer onto itself would not be a no-op.
+    Only maps on the way to an id-merged list are walked.
+    """
+    if isinstance(node, SeqNode):
+        if strategies.get(spath) != "id":
+            return node
+        item_path = schema_path(spath, 0)
+        return SeqNode([_fresh(n, item_path, strategies) for n in node.items if not _is_removal(n)],
+                       node.origin, node.overridden)
+    if isinstance(node, MapNode):
+        prefix = f"{spath}." if spath else ""
+        if not any(s == "id" and p.startswith(prefix) for p, s in strategies.items()):
+            return node
+        items = {k: _fresh(v, schema_path(spath, k), strategies) for k, v in node.items.items()}
+        return MapNode(items, node.origin, node.key_origins, node.overridden)
+    return node
+
+
 def _replace(base: TNode | None, over: TNode) -> TNode:
     if base is None:
         return over
@@ -64,7 +86,7 @@ def _merge_by_id(base: SeqNode, over: SeqNode, spath: str, strategies: Mapping[s
         else:
             if ident is not None:
                 index[ident] = len(items)
-            items.append(node)
+            items.append(_fresh(node, item_path, strategies))
     kept = [n for i, n in enumerate(items) if i not in removed and not _is_removal(n)]
     return SeqNode(kept, over.origin, base.overridden)
 
@@ -80,6 +102,4 @@ def merge(base: TNode | None, over: TNode, spath: str, strategies: Mapping[str, 
         return MapNode(items, over.origin, key_origins, base.overridden)
     if isinstance(over, SeqNode) and isinstance(base, SeqNode) and strategies.get(spath) == "id":
         return _merge_by_id(base, over, spath, strategies)
-    if isinstance(over, SeqNode) and base is None and strategies.get(spath) == "id":
-        return SeqNode([n for n in over.items if not _is_removal(n)], over.origin)
-    return _replace(base, over)
+    return _replace(base, _fresh(over, spath, strategies))
