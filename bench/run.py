@@ -147,8 +147,9 @@ def _build_json(result: Run) -> dict[str, Any]:
     return data
 
 
-def bench_build(ws: Path, n: int, rounds: int, env: dict[str, str], manifest: dict[str, Any]) -> list[Row]:
-    """2. build --jobs 1/2 vs the floor; 3. no-op rebuild and region-pack edit."""
+def bench_build(ws: Path, n: int, rounds: int, env: dict[str, str], manifest: dict[str, Any],
+                quick: bool = False) -> list[Row]:
+    """2. build --jobs 1/2 vs the floor; 3. no-op rebuild and region-pack edit (``quick``: --jobs 1 and floor)."""
     out = ws.parent / f"{ws.name}-dist"
     floor_out = ws.parent / f"{ws.name}-floor"
 
@@ -163,6 +164,11 @@ def bench_build(ws: Path, n: int, rounds: int, env: dict[str, str], manifest: di
         _fresh(floor_out)
         return run([sys.executable, str(HERE / "floor.py"), str(ws), "-o", str(floor_out)], cwd=ws, env=env)
 
+    if quick:
+        runs = paired(rounds, {"jobs1": build(1), "floor": floor})
+        r_floor = median_ratio(runs["jobs1"], runs["floor"])
+        return [_row("build", "build --jobs 1 / floor (per profile)", n, runs["jobs1"], runs["floor"], r_floor,
+                     "<= 1.5x", r_floor <= 1.5, "quick: no --jobs 2, no rebuilds")]
     runs = paired(rounds, {"jobs1": build(1), "floor": floor, "jobs2": build(2)})
     r_floor = median_ratio(runs["jobs1"], runs["floor"])
     r_par = median_ratio(runs["jobs1"], runs["jobs2"])
@@ -230,6 +236,21 @@ def bench_startup(ws: Path, rounds: int, env: dict[str, str], one: str) -> list[
                  "(info)", None)]
 
 
+def _profiles(ws: Path, results: Path, n: int, env: dict[str, str]) -> None:
+    """pyinstrument text profiles of ``check --no-cache -j 1`` and ``build --jobs 1 --no-cache``."""
+    if importlib.util.find_spec("pyinstrument") is None:
+        print("pyinstrument is not installed: no profiles", file=sys.stderr)
+        return
+    results.mkdir(parents=True, exist_ok=True)
+    commands = {"check": ["check", "--no-cache", "-j", "1"],
+                "build": ["build", "--all", "--no-cache", "--jobs", "1", "-o", str(ws.parent / "profile-dist")]}
+    for name, argv in commands.items():
+        out = results / f"profile-{name}-{n}.txt"
+        print(f"== profile: oemkit {' '.join(argv)} -> {out}", file=sys.stderr, flush=True)
+        run([sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(out), "-m", "oemkit", *argv], cwd=ws,
+            env=env, check=False)
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in ("oemkit", "pydantic", "pydantic-core", "PyYAML", "Jinja2", "check-jsonschema", "jsonschema"):
@@ -265,6 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--work", type=Path, default=HERE / "work", help="where portfolios are generated")
     p.add_argument("--results", type=Path, default=HERE / "results", help="where the JSON result goes")
     p.add_argument("--skip", nargs="*", default=[], choices=("check", "build", "startup"), help="sections to skip")
+    p.add_argument("--quick-build", action="store_true",
+                   help="build section: only --jobs 1 against the floor (e.g. for the peak RSS at N=10,000)")
+    p.add_argument("--profile", action="store_true",
+                   help="also record pyinstrument profiles of a cold check and a build (smallest N) in --results")
     args = p.parse_args(argv)
     env = _env()
     rows: list[Row] = []
@@ -283,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             if _has_build(ws, env):
                 print(f"== N={n}: build ({rounds} rounds)", file=sys.stderr, flush=True)
-                built = bench_build(ws, n, rounds, env, manifest)
+                built = bench_build(ws, n, rounds, env, manifest, args.quick_build)
                 rows += built
                 build_rss = (n, max(r["max_rss_mib"] for r in built[:1]))
             else:
@@ -310,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         top = max(cold, key=lambda r: r["n"])
         rows.append({**_na("memory", "peak RSS of check, cold (MiB)", top["n"], "(info)",
                            f"{top['max_rss_mib']:.0f} MiB"), "max_rss_mib": top["max_rss_mib"]})
+    if args.profile:
+        n = min(args.n)
+        _profiles(args.work / f"portfolio-{n}", args.results, n, env)
     text = table(rows)
     print(text)
     args.results.mkdir(parents=True, exist_ok=True)
