@@ -166,8 +166,8 @@ def generate(n: int, out: Path, *, seed: int = 20261125, example: Path = REPO) -
         folder = out / "profiles" / "partners" / pid
         folder.mkdir()
         for asset in arch.folder.rglob("*"):
-            if asset.is_file() and asset.suffix not in (".yaml", ".yml"):
-                dest = folder / asset.relative_to(arch.folder)
+            if asset.is_file() and asset.suffix not in (".yaml", ".yml"):  # renamed as the profile names it
+                dest = folder / asset.relative_to(arch.folder).as_posix().replace(arch.partner_id, pid)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(asset, dest)
         partner = _partner_data(arch, pid, brand, rng)

@@ -145,6 +145,10 @@ def check_many(ws: Workspace, paths: list[Path], jobs: int = 1) -> Iterator[Outc
         return
     import multiprocessing
 
+    from oemkit.rules import all_rules
+    from oemkit.validate import validate
+
+    _ = (all_rules(), validate)  # imported once here: forked workers inherit them (and the cache sees them)
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no second import
     chunk = max(1, min(64, len(paths) // (jobs * 8)))

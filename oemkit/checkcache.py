@@ -14,9 +14,10 @@ chain, which the index also remembers so it need not be parsed again). An entry 
 of its group (members and their chains' content); adding, removing or editing a sibling variant
 invalidates it. Cross-profile rules must stay within that group.
 
-An entry is used only when all those hashes still match. The whole index is dropped when the cache
-key changes: the oemkit version and the hash of its source files (so a new or changed rule
-invalidates everything), the workspace's ``pyproject.toml`` and the ``OEMKIT_*`` environment.
+An entry is used only when all those hashes still match. The whole index is dropped when oemkit's
+code that made the results changes (the sha256 of every oemkit source file loaded by the checking
+process: loader, model, rules...; so a new or changed rule invalidates everything) or the cache key
+does: the oemkit version, the workspace's ``pyproject.toml`` and the ``OEMKIT_*`` environment.
 Results whose files could not be resolved (missing file, YAML error) are never stored: they are cheap
 to recompute and depend on files that do not exist yet. Nothing heavy is imported here: a warm check
 never loads YAML, pydantic or the rules.
@@ -24,11 +25,11 @@ never loads YAML, pydantic or the rules.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,24 +49,42 @@ _ABSENT = "-"
 # A string that may name a file: no spaces, no scheme, no e-mail; has a folder or a file extension.
 _PATHLIKE = re.compile(r"^(?!.*://)[^\s@]*(?:/[^\s@]*|\.[A-Za-z0-9]{2,5})$")
 _TOKEN = re.compile(r"[^\s'\"\[\]{},#]+")
+_COMMENT = re.compile(r"(?:^|\s)#.*$", re.MULTILINE)
 
 
-@functools.cache
-def _source_sha256() -> str:
-    """Hash of oemkit's own source: a changed rule or model must invalidate every cached result."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _file_sha256(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return _ABSENT
+
+
+def code_in_use() -> dict[str, str]:
+    """sha256 of every oemkit source file loaded in this process (after a check: the model, the rules...).
+
+    A cached result stays valid while these files are unchanged, so editing a rule invalidates the
+    cache but editing, say, the bundle writer does not.
+    """
+    out = {}
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            continue
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder == _PACKAGE or folder.startswith(_PACKAGE + os.sep):
+            out[os.path.relpath(os.path.abspath(path), _PACKAGE).replace(os.sep, "/")] = _file_sha256(path)
+    return out
 
 
 def cache_key(ws: Workspace) -> str:
-    """Everything besides a profile's own files that a check result depends on."""
+    """What besides a profile's files and oemkit's code a check result depends on."""
     from oemkit import __version__
 
-    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}\0{_source_sha256()}\0".encode())
+    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}\0".encode())
     try:
         digest.update((ws.root / "pyproject.toml").read_bytes())
     except OSError:
@@ -83,6 +102,7 @@ class CheckCache:
         self.path = ws.root / CACHE_DIR / "check.json"
         self.key = cache_key(ws)
         self.entries: dict[str, dict[str, Any]] = {}
+        self.code: dict[str, str] = {}  # oemkit source file -> sha256, of the code that made the results
         self.chains: dict[str, dict[str, str]] = {}  # every buildable -> its extends chain with file hashes
         self.dirty = False
         self._digests: dict[str, str] = {}
@@ -92,7 +112,13 @@ class CheckCache:
             doc = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
             return  # no cache yet, or an unreadable one: start empty
-        if isinstance(doc, dict) and doc.get("key") == self.key and isinstance(doc.get("entries"), dict):
+        if not isinstance(doc, dict) or doc.get("key") != self.key or not isinstance(doc.get("code"), dict):
+            return
+        code: dict[str, str] = doc["code"]
+        if any(_file_sha256(os.path.join(_PACKAGE, f)) != want for f, want in code.items()):
+            return  # a rule, the model or the loader changed: every result may differ
+        if isinstance(doc.get("entries"), dict):
+            self.code = code
             self.entries = doc["entries"]
             chains = doc.get("chains")
             self.chains = chains if isinstance(chains, dict) else {}
@@ -131,7 +157,7 @@ class CheckCache:
         if hit is None:
             try:
                 with open(self._root + rel, encoding="utf-8", errors="replace") as fh:
-                    words = set(_TOKEN.findall(fh.read()))
+                    words = set(_TOKEN.findall(_COMMENT.sub("", fh.read())))
             except OSError:
                 words = set()
             folder = os.path.dirname(rel)
@@ -189,8 +215,8 @@ class CheckCache:
                 ignore.write_text("# oemkit's cache: safe to delete\n*\n", encoding="utf-8")
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".check-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"key": self.key, "entries": self.entries, "chains": self.chains}, fh,
-                          separators=(",", ":"))
+                json.dump({"key": self.key, "code": {**self.code, **code_in_use()}, "entries": self.entries,
+                           "chains": self.chains}, fh, separators=(",", ":"))
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only workspace still checks; it just cannot remember the results

@@ -135,3 +135,16 @@ def test_parallel_check_reports_the_same_as_serial(ws: Path, monkeypatch: pytest
 def test_bad_jobs_is_a_usage_error(ws: Path, cli: Callable[..., Result]) -> None:
     res = cli("check", "--jobs", "-1", cwd=ws)
     assert res.code == 2 and "--jobs" in res.err
+
+
+def test_changed_oemkit_code_drops_every_result(ws: Path, cli: Callable[..., Result], calls: list[str]) -> None:
+    import json
+
+    first = _check(cli, ws)
+    index = ws / ".oemkit-cache" / "check.json"
+    doc = json.loads(index.read_text())
+    assert "rules/__init__.py" in doc["code"] and "loader.py" in doc["code"]
+    doc["code"]["rules/__init__.py"] = "0" * 64  # as if a rule had been edited since
+    index.write_text(json.dumps(doc))
+    calls.clear()
+    assert _check(cli, ws) == first and len(calls) == first["profiles"]
