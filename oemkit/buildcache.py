@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from oemkit.atomic import write_bytes
 from oemkit.bundle import compact_json
 
-__all__ = ["CACHE_DIR", "files_digest", "forget", "load_hit", "record_path", "store", "toolkit_digest", "tree_digest"]
+__all__ = ["CACHE_DIR", "files_digest", "load_hit", "record_path", "store", "toolkit_digest", "tree_digest"]
 
 CACHE_DIR = ".oemkit-cache"
 
@@ -112,9 +111,3 @@ def store(out_dir: Path, profile_rel: str, *, files: list[str], extra: list[str]
               "bundle": bundle_rel, "bundle_sha256": bundle_sha256, "summary": dict(summary)}
     with contextlib.suppress(OSError):
         write_bytes(record_path(out_dir, profile_rel), compact_json(record), durable=False)
-
-
-def forget(out_dir: Path, profile_rel: str) -> None:
-    """Drop a profile's record (it failed, so the next build must run it again)."""
-    with contextlib.suppress(OSError):
-        os.unlink(record_path(out_dir, profile_rel))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import re
 import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from oemkit.bundle import (
     source_date_epoch,
     stream_sha256,
 )
-from oemkit.errors import Finding, OemkitError, UsageError
+from oemkit.errors import Finding, FindingsError, OemkitError, UsageError
 from oemkit.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -335,10 +336,12 @@ class _Builder:
                 if hit is not None:
                     return {"ok": True, "summary": {**hit, "cached": True}}
             return self._build(path, rel)
+        except FindingsError as exc:  # e.g. a value a target syntax cannot carry: keep file, line and key
+            return _failure(rel, None, exc.findings, exc.exit_code)
         except OemkitError as exc:
-            buildcache.forget(self.options.out_dir, rel)
             code = getattr(exc, "exit_code", 2)
-            return _failure(rel, None, [_error_finding(type(exc).__name__, rel, str(exc))], code)
+            rule = re.sub(r"(?<!^)(?=[A-Z])", "-", type(exc).__name__).upper()  # ReleaseConflict -> RELEASE-CONFLICT
+            return _failure(rel, None, [_error_finding(rule, rel, str(exc))], code)
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
             return _failure(rel, None, [_error_finding("IO-ERROR", rel, f"cannot write{where}: {exc.strerror or exc}.",

@@ -249,3 +249,29 @@ def test_a_toolkit_change_invalidates_the_cache(ws: Path, cli: Callable[..., Res
     assert cli("build", "voltway-home-22-gb", "--format", "json", cwd=ws).json()["bundles"][0]["cached"] is True
     monkeypatch.setattr(buildcache, "toolkit_digest", lambda: "a newer checkout")
     assert cli("build", "voltway-home-22-gb", "--format", "json", cwd=ws).json()["bundles"][0]["cached"] is False
+
+
+def test_render_findings_keep_their_file_and_line(ws: Path, cli: Callable[..., Result],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import oemkit.render
+    from oemkit.errors import Finding, FindingsError
+
+    finding = Finding(rule="RENDER-UNREPRESENTABLE", severity="error", file="profiles/partners/voltway/partner.yaml",
+                      line=7, column=3, path="branding.brand_name", message="a line break cannot go into Kconfig.",
+                      hint="remove it.")
+
+    def broken(*args: object, **kwargs: object) -> dict[str, bytes]:
+        raise FindingsError([finding])
+
+    monkeypatch.setattr(oemkit.render, "render_all", broken)
+    r = cli("build", "voltway-home-22-gb", "--format", "json", cwd=ws)
+    assert r.code == 1
+    assert r.json()["failed"][0]["findings"] == [finding.to_json()]
+
+
+def test_a_release_conflict_has_a_readable_rule(ws: Path, cli: Callable[..., Result]) -> None:
+    assert cli("release", "voltway-home-22-gb", cwd=ws).code == 0
+    p = ws / "profiles/partners/voltway/partner.yaml"
+    p.write_text(p.read_text().replace("title: Voltway Home", "title: Voltway Home 2"))
+    r = cli("release", "voltway-home-22-gb", "--version", "1.0.0", "--format", "json", cwd=ws)
+    assert r.code == 1 and r.json()["failed"][0]["findings"][0]["rule"] == "RELEASE-CONFLICT"
