@@ -24,7 +24,7 @@ from oemkit.tree import Leaf, MapNode, Origin, SeqNode, TNode, provenance, to_pl
 from oemkit.workspace import Workspace
 from oemkit.yamlio import MAX_FILE_BYTES, LoadFailure, parse_bytes
 
-__all__ = ["MAX_EXTENDS_DEPTH", "MAX_LAYERS", "Resolved", "clear_cache", "resolve", "role_of"]
+__all__ = ["MAX_EXTENDS_DEPTH", "MAX_LAYERS", "Resolved", "check_ids", "clear_cache", "resolve", "role_of"]
 
 MAX_EXTENDS_DEPTH = 16
 #: Layer visits per profile: a diamond of files that each extend the next many times would
@@ -102,7 +102,7 @@ def _parse_file(path: Path, rel: str, st: os.stat_result) -> tuple[MapNode | Loa
     try:
         tree = parse_bytes(data, rel)
         assert isinstance(tree, MapNode)
-        _check_ids(tree, "", merge_strategies())
+        check_ids(tree)
         result: tuple[MapNode | LoadFailure, str] = (tree, digest)
     except LoadFailure as exc:
         result = (exc, digest)
@@ -112,30 +112,46 @@ def _parse_file(path: Path, rel: str, st: os.stat_result) -> tuple[MapNode | Loa
     return result
 
 
-def _check_ids(node: TNode, spath: str, strategies: dict[str, str]) -> None:
-    """Refuse two items with the same ``id`` in one list merged by id (the second would silently win)."""
+def check_ids(node: TNode, spath: str = "", strategies: dict[str, str] | None = None) -> None:
+    """Refuse what keyed list merge cannot handle: an item without an ``id``, or two with the same one.
+
+    Either would make merging order-dependent (an id-less item is appended by every layer that
+    repeats it; of two equal ids one silently wins). Raises :class:`~oemkit.yamlio.LoadFailure`;
+    run on every parsed file.
+    """
+    if strategies is None:
+        strategies = merge_strategies()
     if isinstance(node, MapNode):
         for key, sub in node.items.items():
-            _check_ids(sub, schema_path(spath, key), strategies)
+            check_ids(sub, schema_path(spath, key), strategies)
     elif isinstance(node, SeqNode):
         item_path = schema_path(spath, 0)
+        keyed = strategies.get(spath) == "id"
         seen: dict[object, Origin] = {}
         for item in node.items:
-            if strategies.get(spath) == "id" and isinstance(item, MapNode):
-                ident = item.items.get("id")
-                if isinstance(ident, Leaf) and isinstance(ident.value, (int, str)) and not isinstance(
-                        ident.value, bool):
-                    if ident.value in seen:
-                        first = seen[ident.value]
-                        raise LoadFailure(Finding(
-                            rule="MERGE-DUPLICATE-ID", severity="error", file=ident.origin.file,
-                            line=ident.origin.line, column=ident.origin.column, path=f"{spath}.id",
-                            message=f"two items of '{spath}' have id {ident.value!r} (first at line "
-                            f"{first.line}); items are merged on id, so one would silently replace the other.",
-                            hint="give each item its own id, or merge the two items into one.",
-                            source="oemkit profile format: keyed list merge on id"))
-                    seen[ident.value] = ident.origin
-            _check_ids(item, item_path, strategies)
+            if keyed:
+                ident = item.items.get("id") if isinstance(item, MapNode) else None
+                if not (isinstance(ident, Leaf) and isinstance(ident.value, (int, str))
+                        and not isinstance(ident.value, bool)):
+                    where = ident.origin if ident is not None else item.origin
+                    raise _id_failure("MERGE-MISSING-ID", where, f"{spath}.id",
+                                      f"an item of '{spath}' has no usable 'id' (a number or a name); items "
+                                      "of this list are merged across files on their id.",
+                                      "give the item an id, e.g. {id: 1, ...}.")
+                if ident.value in seen:
+                    raise _id_failure("MERGE-DUPLICATE-ID", ident.origin, f"{spath}.id",
+                                      f"two items of '{spath}' have id {ident.value!r} (first at line "
+                                      f"{seen[ident.value].line}); items are merged on id, so one would "
+                                      "silently replace the other.",
+                                      "give each item its own id, or merge the two items into one.")
+                seen[ident.value] = ident.origin
+            check_ids(item, item_path, strategies)
+
+
+def _id_failure(rule: str, origin: Origin, path: str, message: str, hint: str) -> LoadFailure:
+    return LoadFailure(Finding(rule=rule, severity="error", file=origin.file, line=origin.line,
+                               column=origin.column, path=path, message=message, hint=hint,
+                               source="oemkit profile format: keyed list merge on id"))
 
 
 class _Resolver:

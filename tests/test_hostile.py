@@ -109,3 +109,17 @@ def test_hostile_input(case: Path, tmp_path: Path, cli: Callable[..., Result]) -
         assert shown.code == 0, shown.err
         (item,) = shown.json()["values"]
         assert item["value"] == value and type(item["value"]) is type(value), (key, item)
+
+
+def test_fuzz_harness_accepts_every_seed_and_case() -> None:
+    """The atheris target (tests/fuzz/fuzz_loader.py) runs on its seeds and the corpus without atheris."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fuzz_loader", HOSTILE.parent / "fuzz" / "fuzz_loader.py")
+    assert spec is not None and spec.loader is not None
+    harness = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(harness)
+    inputs = [*(HOSTILE.parent / "fuzz" / "seeds").iterdir(), *(p for c in CASES for p in c.glob("*.yaml"))]
+    for path in inputs:
+        if path.name != "expected.yaml" and path.is_file():
+            harness.test_one_input(path.read_bytes())
