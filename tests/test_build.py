@@ -275,3 +275,13 @@ def test_a_release_conflict_has_a_readable_rule(ws: Path, cli: Callable[..., Res
     p.write_text(p.read_text().replace("title: Voltway Home", "title: Voltway Home 2"))
     r = cli("release", "voltway-home-22-gb", "--version", "1.0.0", "--format", "json", cwd=ws)
     assert r.code == 1 and r.json()["failed"][0]["findings"][0]["rule"] == "RELEASE-CONFLICT"
+
+
+def test_two_profiles_with_one_bundle_id(ws: Path, cli: Callable[..., Result]) -> None:
+    src = ws / "profiles/partners/voltway/home-22-gb.yaml"
+    (src.parent / "home-22-gb-copy.yaml").write_text(src.read_text())
+    r = cli("build", "voltway", "--format", "json", cwd=ws)
+    assert r.code == 1
+    failed = r.json()["failed"]
+    assert len(failed) == 1 and failed[0]["findings"][0]["rule"] == "BUILD-DUPLICATE-ID"
+    assert "voltway-home-22-gb" in failed[0]["findings"][0]["message"]

@@ -46,8 +46,8 @@ def test_two_builds_in_different_folders_at_different_times_are_byte_identical(t
     # Different file times and time zone for the second build: nothing of that may leak into the bundle.
     for path in (b / "profiles").rglob("*"):
         os.utime(path, (2_000_000_000, 2_000_000_000))
-    ra = _build(a)
-    rb = _build(b, env={"TZ": "Asia/Tokyo", "LC_ALL": "C"})
+    ra = _build(a, env={"PYTHONHASHSEED": "1"})
+    rb = _build(b, env={"TZ": "Asia/Tokyo", "LC_ALL": "C", "PYTHONHASHSEED": "12345"})
     assert ra.returncode == 0, ra.stderr
     assert rb.returncode == 0, rb.stderr
     bundles_a = sorted(p.relative_to(a) for p in (a / "dist").rglob("*.tar.gz"))
