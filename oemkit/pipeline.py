@@ -438,16 +438,15 @@ def build(ws: Workspace, paths: list[Path] | None = None, options: BuildOptions 
             raise UsageError(f"--version {options.version}: expected MAJOR.MINOR.PATCH, e.g. 2.0.0.") from None
     report = BuildReport()
     seen: dict[str, str] = {}
+    clashes: set[str] = set()
     for result in iter_build(ws, paths, options):
         if result["ok"]:
             summary = result["summary"]
-            if summary["id"] in seen:
-                rel = summary.pop("profile", "")
-                result = _failure(rel, summary["id"], [_error_finding(
-                    "BUILD-DUPLICATE-ID", rel, f"bundle id {summary['id']} is also built by {seen[summary['id']]}.",
-                    "give one of the two profiles another variant.")])
-            else:
-                seen[summary["id"]] = summary.get("profile", "")
+            first = seen.setdefault(summary["id"], summary.get("profile", ""))
+            if first != summary.get("profile", ""):
+                clashes.add(summary["id"])
+                rel = summary.get("profile", "")
+                result = _failure(rel, summary["id"], [_duplicate(summary["id"], rel, first)])
         if on_result is not None:
             on_result(result)
         if result["ok"]:
@@ -455,9 +454,20 @@ def build(ws: Workspace, paths: list[Path] | None = None, options: BuildOptions 
         else:
             report.failed.append(result["failed"])
             report.exit_code = max(report.exit_code, result["exit_code"])
+    # Two profiles wrote the same bundle path: neither bundle can be trusted to be "its" profile's.
+    for b in [b for b in report.bundles if b["id"] in clashes]:
+        report.bundles.remove(b)
+        profile = seen[b["id"]]
+        report.failed.append(_failure(profile, b["id"], [_duplicate(b["id"], profile, "another profile")])["failed"])
+        report.exit_code = max(report.exit_code, 1)
     report.bundles.sort(key=lambda b: b["id"])
     report.failed.sort(key=lambda f: f["profile"])
     return report
+
+
+def _duplicate(bundle_id: str, profile: str, other: str) -> Finding:
+    return _error_finding("BUILD-DUPLICATE-ID", profile, f"bundle id {bundle_id} is also built by {other}; both "
+                          "write the same bundle file.", "give one of the two profiles another variant.")
 
 
 def display_path(path: Path) -> str:

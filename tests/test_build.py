@@ -282,6 +282,8 @@ def test_two_profiles_with_one_bundle_id(ws: Path, cli: Callable[..., Result]) -
     (src.parent / "home-22-gb-copy.yaml").write_text(src.read_text())
     r = cli("build", "voltway", "--format", "json", cwd=ws)
     assert r.code == 1
-    failed = r.json()["failed"]
-    assert len(failed) == 1 and failed[0]["findings"][0]["rule"] == "BUILD-DUPLICATE-ID"
-    assert "voltway-home-22-gb" in failed[0]["findings"][0]["message"]
+    doc = r.json()
+    assert [b["id"] for b in doc["bundles"]] == ["voltway-home-7-gb"]
+    assert sorted(f["profile"] for f in doc["failed"]) == ["profiles/partners/voltway/home-22-gb-copy.yaml",
+                                                             "profiles/partners/voltway/home-22-gb.yaml"]
+    assert {f["findings"][0]["rule"] for f in doc["failed"]} == {"BUILD-DUPLICATE-ID"}
