@@ -60,7 +60,7 @@ def main() -> None:
         import oemkit.yamlio  # noqa: F401
     args = sys.argv[1:]
     dirs = [a for a in args if not a.startswith("-")]
-    if dirs:
+    if dirs and not Path(dirs[0]).is_file():  # a single file is a crash being reproduced
         _seed(Path(dirs[0]))
     atheris.Setup([sys.argv[0], *args], test_one_input)
     atheris.Fuzz()
