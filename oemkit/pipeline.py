@@ -1,16 +1,15 @@
 """The only module that knows the order of the build steps.
 
 Per profile: cache check -> resolve, validate and rules (:func:`oemkit.check.check_profile`) ->
-split -> render -> artifact checks -> version from the ledger -> release notes -> manifest -> pack
--> atomic write (-> ledger entry, for a release). Errors stop that profile only. Profiles are
-streamed one at a time (``--jobs N``: N worker processes, each streaming its share), so memory
-does not grow with the portfolio. Heavy modules (pydantic model, Jinja) are imported only on a
-cache miss, which keeps a no-op rebuild cheap.
+split -> render -> artifact checks -> :class:`oemkit.release.Release` (version from the ledger,
+release notes, report page, manifest, pack, atomic write, and the ledger entry of a release).
+Errors stop that profile only. Profiles are streamed one at a time (``--jobs N``: N worker
+processes, each streaming its share), so memory does not grow with the portfolio. Heavy modules
+(pydantic model, Jinja) are imported only on a cache miss, which keeps a no-op rebuild cheap.
 """
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import re
@@ -20,22 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oemkit import atomic, buildcache, ledger
-from oemkit.bundle import (
-    MANIFEST,
-    SIGNATURE,
-    SUMS,
-    bundle_path,
-    canonical_json,
-    compact_json,
-    make_manifest,
-    make_sums,
-    pack,
-    sha256_hex,
-    source_date_epoch,
-    stream_sha256,
-)
+from oemkit import buildcache, ledger
+from oemkit.bundle import canonical_json, source_date_epoch
 from oemkit.errors import Finding, FindingsError, OemkitError, UsageError
+from oemkit.release import Release, ReleaseContext
 from oemkit.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -81,7 +68,6 @@ _EMPTY_JUNIT = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
                 b'<testsuites name="oemkit" tests="0" failures="0" errors="0">\n'
                 b'  <testsuite name="oemkit.checks" tests="0" failures="0" errors="0" skipped="0"/>\n'
                 b'</testsuites>\n')
-STREAMS = ("firmware", "software")
 
 
 def _render(profile: Any, resolved: Any, firmware: dict[str, Any], software: dict[str, Any],
@@ -114,182 +100,6 @@ def _run_checks(files: dict[str, bytes], profile: Any, cache_dir: Path, rel: str
     return False, xml, findings or [_error_finding("CHECK-FAILED", rel, "an artifact check failed.")], cases
 
 
-def _report_html(release: _Release, notes: bytes, version: str) -> bytes | None:
-    """``report.html`` when the report module is installed (it is optional for the bundle contract)."""
-    try:
-        from oemkit.report_html import render_report
-    except ImportError:
-        return None
-    page: bytes = render_report(
-        profile=release.profile, resolved=release.resolved, firmware=release.firmware, software=release.software,
-        checks=release.checks, release_notes=notes.decode("utf-8"), bundle_id=release.bundle_id, version=version,
-        workspace_root=release.b.ws.root)
-    return page
-
-
-def _resolved_json(bundle_id: str, resolved: Any, data: dict[str, Any]) -> bytes:
-    """``profile.resolved.json``: the validated profile and which file set each value.
-
-    Provenance names files, not lines: this document does not change when a YAML file is only
-    reformatted (the C header and the report page do show lines).
-    """
-    from oemkit.tree import Leaf, MapNode, SeqNode
-
-    prov: dict[str, Any] = {}
-    skip: set[str] = set()
-    for path, node in resolved.prov.items():
-        if not path or isinstance(node, MapNode) or path.rpartition(".")[0] in skip:
-            continue
-        if isinstance(node, SeqNode):
-            if not all(isinstance(i, Leaf) for i in node.items):
-                continue
-            skip.add(path)
-        item: dict[str, Any] = {"file": node.origin.file}
-        if node.overridden:
-            item["overrode"] = [o.origin.file for o in node.overridden]
-        prov[path] = item
-    return canonical_json({"id": bundle_id, "files": list(resolved.files), "profile": data, "provenance": prov})
-
-
-def _diff(old: dict[str, Any] | None, new: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, str], bool, bool]:
-    """(changes, stream levels, reflash required, recertification required) against an older profile."""
-    if old is None:
-        return [], {s: "none" for s in STREAMS}, False, False
-    from oemkit.diff import diff_data
-
-    result = diff_data(old, new)
-    changes = [{**c.to_json(), "kind": c.kind} for c in result.changes]
-    return changes, dict(result.streams), result.reflash_required, result.recertification_required
-
-
-def _bump(version: str, level: str) -> str:
-    from oemkit.diff import bump_version
-
-    return bump_version(version, level)
-
-
-class _Release:
-    """Version, notes, manifest, pack and write one bundle (and its ledger entry for a release)."""
-
-    def __init__(self, builder: _Builder, profile: Any, resolved: Any, firmware: dict[str, Any],
-                 software: dict[str, Any], checks: list[dict[str, Any]], files: dict[str, bytes]) -> None:
-        self.b = builder
-        self.profile, self.resolved, self.firmware, self.software = profile, resolved, firmware, software
-        self.checks = checks
-        self.partner: str = profile.partner.id
-        self.bundle_id = f"{profile.partner.id}-{profile.variant}"
-        self.data: dict[str, Any] = profile.model_dump(mode="json")
-        files["profile.resolved.json"] = _resolved_json(self.bundle_id, resolved, self.data)
-        self.files = files
-        custom = profile.partner.customization
-        self.owners = {s: self.partner if s in custom else "factory" for s in STREAMS}
-        self.compat = {"product": profile.product.family, "model": profile.product.model,
-                       "hardware_revisions": [profile.product.hardware_revision], "ocpp": profile.ocpp.version}
-        self.profile_sha256 = sha256_hex(compact_json(self.data))
-        self.digests = {s: stream_sha256(files, s) for s in STREAMS}
-
-    def _assemble(self, version: str, streams: dict[str, str], sde: int, prev: dict[str, Any] | None,
-                  ) -> tuple[dict[str, bytes], bytes]:
-        from oemkit.notes import StreamInfo, render_notes
-
-        changes, _levels, reflash, recert = _diff(prev["profile"] if prev else None, self.data)
-        infos = [StreamInfo(s, streams[s], self.digests[s], self.owners[s],
-                            prev["streams"][s]["version"] if prev else None,
-                            prev["streams"][s]["sha256"] if prev else None) for s in STREAMS]
-        payload = dict(self.files)
-        notes = render_notes(
-            bundle_id=self.bundle_id, version=version, previous_version=prev["version"] if prev else None,
-            streams=infos, changes=changes, reflash_required=reflash, recertification_required=recert)
-        payload["RELEASE_NOTES.md"] = notes
-        page = _report_html(self, notes, version)
-        if page is not None:
-            payload["report.html"] = page
-        fields = {
-            "id": self.bundle_id, "version": version,
-            "streams": {s: {"version": streams[s], "sha256": self.digests[s], "owner": self.owners[s]}
-                        for s in STREAMS},
-            "compatibility": {**self.compat, "requires": {"firmware": f">={streams['firmware']}"}},
-            "profile_sha256": self.profile_sha256,
-            "toolkit": {"name": "oemkit", "version": self.b.toolkit},
-            "source_date_epoch": sde,
-        }
-        return payload, make_manifest(fields, payload)
-
-    def _reproduce(self, history: ledger.History, entry: dict[str, Any],
-                   ) -> tuple[str, dict[str, str], int, dict[str, bytes], bytes] | None:
-        """The released ``entry`` rebuilt from these inputs, if they give exactly its manifest."""
-        if entry.get("profile_sha256") != self.profile_sha256 or any(
-                entry["streams"][s]["sha256"] != self.digests[s] for s in STREAMS):
-            return None
-        streams = {s: entry["streams"][s]["version"] for s in STREAMS}
-        sde = int(entry["source_date_epoch"])
-        payload, manifest = self._assemble(entry["version"], streams, sde, history.previous(entry["version"]))
-        if sha256_hex(manifest) != entry["manifest_sha256"]:
-            return None
-        return entry["version"], streams, sde, payload, manifest
-
-    def _plan(self, history: ledger.History) -> tuple[str, dict[str, str], int, dict[str, bytes], bytes, bool]:
-        """(version, stream versions, source date, payload, manifest, already released)."""
-        last = history.last()
-        target = self.b.options.version
-        if target is not None:
-            existing = history.get(target)
-            if existing is not None:
-                again = self._reproduce(history, existing)
-                if again is None:
-                    raise ledger.ReleaseConflict(
-                        f"{ledger.LEDGER_DIR}/{self.bundle_id}/{target}.json: version {target} of {self.bundle_id} "
-                        "was already released with different content. A released version is never rewritten: "
-                        "release the change as a new version (omit --version to get the next one).")
-                return (*again, True)
-            if last is not None and ledger.parse_version(target) <= ledger.parse_version(last["version"]):
-                raise UsageError(f"--version {target}: {self.bundle_id} is already at {last['version']}; a new "
-                                 "release needs a higher version (or omit --version to get the next one).")
-        elif last is not None:
-            again = self._reproduce(history, last)
-            if again is not None:
-                return (*again, True)
-        _changes, levels, _r, _c = _diff(last["profile"] if last else None, self.data)
-        version, streams = ledger.next_versions(last, levels, self.digests, _bump)
-        version = target or version
-        payload, manifest = self._assemble(version, streams, self.b.sde, last)
-        return version, streams, self.b.sde, payload, manifest, False
-
-    def finish(self) -> dict[str, Any]:
-        """Write the bundle (and the ledger entry); the summary of what was written."""
-        root, opts = self.b.ws.root, self.b.options
-        lock = ledger.ledger_lock(root, self.bundle_id) if opts.release else contextlib.nullcontext()
-        with lock:
-            version, streams, sde, payload, manifest, _released = self._plan(ledger.History(root, self.bundle_id))
-            members = {**payload, MANIFEST: manifest, SUMS: make_sums(payload, manifest)}
-            if self.b.key is not None:
-                from oemkit.signing import sign
-
-                members[SIGNATURE] = sign(self.b.key, manifest)
-            archive = pack(members, mtime=sde)
-            target = bundle_path(opts.out_dir, self.partner, self.bundle_id, version)
-            atomic.crash_point("pack")
-            with atomic.locked(target.parent):
-                atomic.clean_stale(target.parent)
-                atomic.write_bytes(target, archive)
-            atomic.crash_point("ledger")
-            summary: dict[str, Any] = {
-                "id": self.bundle_id, "bundle": target.relative_to(opts.out_dir).as_posix(), "version": version,
-                "firmware_version": streams["firmware"], "software_version": streams["software"],
-                "firmware_sha256": self.digests["firmware"], "software_sha256": self.digests["software"],
-                "bundle_sha256": sha256_hex(archive)}
-            if opts.release:
-                entry = {"id": self.bundle_id, "version": version, "manifest_sha256": sha256_hex(manifest),
-                         "bundle": target.name, "bundle_sha256": summary["bundle_sha256"],
-                         "profile_sha256": self.profile_sha256, "source_date_epoch": sde,
-                         "toolkit": {"name": "oemkit", "version": self.b.toolkit},
-                         "streams": {s: {"version": streams[s], "sha256": self.digests[s], "owner": self.owners[s]}
-                                     for s in STREAMS},
-                         "signed_by": self.b.key_id or None, "profile": self.data}
-                summary["released"] = ledger.append(root, entry)
-        return summary
-
-
 def _extra_inputs(ws: Workspace, resolved: Any) -> list[str]:
     """Files besides the YAML layers that go into a bundle (the logo the report page inlines)."""
     node = resolved.prov.get("branding.logo")
@@ -320,6 +130,13 @@ class _Builder:
 
             self.key = load_private(options.sign_key)
             self.key_id = fingerprint(self.key)
+
+    @property
+    def release_ctx(self) -> ReleaseContext:
+        """The shared inputs of :class:`oemkit.release.Release` for this build."""
+        return ReleaseContext(root=self.ws.root, out_dir=self.options.out_dir, release=self.options.release,
+                              version=self.options.version, toolkit=self.toolkit, sde=self.sde, key=self.key,
+                              key_id=self.key_id)
 
     def context(self, bundle_id: str) -> dict[str, str]:
         """Everything besides the input files that a bundle depends on (the rest of the cache key)."""
@@ -370,7 +187,7 @@ class _Builder:
         if not ok:
             return _failure(rel, bundle_id, check_findings)
         files["tests/report.xml"] = report_xml
-        release = _Release(self, profile, resolved, firmware, software, checks, files)
+        release = Release(self.release_ctx, profile, resolved, firmware, software, checks, files)
         summary = release.finish()
         summary["profile"] = rel
         if not self.options.release:
