@@ -208,8 +208,26 @@ def _check_signature(members: dict[str, bytes], pubkey: Ed25519PublicKey | None,
         result.problems.append(f"{SIGNATURE}: bad signature: {MANIFEST} was not signed by this key (or was altered)")
 
 
-def verify_bundle(path: Path, pubkey: Ed25519PublicKey | None = None, display: str | None = None) -> VerifyResult:
-    """Check one bundle; every problem is in ``result.problems``."""
+def _check_ledger(members: dict[str, bytes], manifest: dict[str, Any], root: Path, result: VerifyResult) -> None:
+    from oemkit.ledger import History
+
+    bundle_id, version = manifest.get("id"), manifest.get("version")
+    if not isinstance(bundle_id, str) or not isinstance(version, str):
+        return
+    entry = History(root, bundle_id).get(version)
+    if entry is None:
+        result.problems.append(f"{MANIFEST}: {bundle_id} {version} is not in the release ledger (a development "
+                               "build, or a release that was never recorded)")
+    elif sha256_hex(members[MANIFEST]) != entry.get("manifest_sha256"):
+        result.problems.append(f"{MANIFEST}: differs from the released {bundle_id} {version} recorded in the ledger")
+
+
+def verify_bundle(path: Path, pubkey: Ed25519PublicKey | None = None, display: str | None = None,
+                  ledger_root: Path | None = None) -> VerifyResult:
+    """Check one bundle; every problem is in ``result.problems``.
+
+    With ``ledger_root`` (a workspace), the bundle must also be the release recorded in its ledger.
+    """
     result = VerifyResult(display or str(path))
     if not path.is_file():
         raise UsageError(f"{path}: no such bundle file. Pass the path of a .tar.gz written by oemkit build.")
@@ -218,5 +236,7 @@ def verify_bundle(path: Path, pubkey: Ed25519PublicKey | None = None, display: s
     manifest = _check_manifest(members, result)
     if manifest is not None:
         _check_files(members, manifest, result)
+        if ledger_root is not None:
+            _check_ledger(members, manifest, ledger_root, result)
     _check_sums(members, result)
     return result

@@ -171,3 +171,15 @@ def test_a_second_gzip_member_is_read_too(bundle: Path, cli: Callable[..., Resul
     bundle.write_bytes(bundle.read_bytes() + gzip.compress(b"x" * 1024, mtime=0))
     r = cli("verify", str(bundle))
     assert r.code == 1 and "data after the end" in r.out
+
+
+def test_against_the_release_ledger(ws: Path, cli: Callable[..., Result]) -> None:
+    assert cli("build", "voltway-home-22-gb", cwd=ws).code == 0
+    r = cli("verify", "--ledger", BUNDLE, cwd=ws)
+    assert r.code == 1 and "is not in the release ledger" in r.out  # a development build
+    assert cli("release", "voltway-home-22-gb", cwd=ws).code == 0
+    assert cli("verify", "--ledger", BUNDLE, cwd=ws).code == 0
+    entry = ws / "releases/voltway-home-22-gb/1.0.0.json"
+    entry.write_text(entry.read_text().replace('"manifest_sha256": "', '"manifest_sha256": "0'))
+    r = cli("verify", "--ledger", BUNDLE, cwd=ws)
+    assert r.code == 1 and "differs from the released voltway-home-22-gb 1.0.0" in r.out

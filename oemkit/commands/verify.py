@@ -1,4 +1,4 @@
-"""``oemkit verify BUNDLE... [--pubkey KEY] [--format text|json]``: exit 1 when any bundle fails."""
+"""``oemkit verify BUNDLE... [--pubkey KEY] [--ledger] [--format text|json]``: exit 1 when any bundle fails."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ __all__ = ["configure", "run"]
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("bundles", nargs="+", metavar="BUNDLE", help="bundle files (.tar.gz)")
     p.add_argument("--pubkey", metavar="KEY", help="Ed25519 public key (PREFIX.pub): the signature must verify")
+    p.add_argument("--ledger", action="store_true",
+                   help="also require each bundle to be the release recorded in the workspace's ledger (releases/)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -24,7 +26,12 @@ def run(args: argparse.Namespace) -> int:
         from oemkit.signing import load_public
 
         pubkey = load_public(Path(args.pubkey))
-    results = [verify_bundle(Path(b), pubkey, display=b) for b in args.bundles]
+    root = None
+    if args.ledger:
+        from oemkit.commands import workspace_of
+
+        root = workspace_of(args).root
+    results = [verify_bundle(Path(b), pubkey, display=b, ledger_root=root) for b in args.bundles]
     if args.format == "json":
         sys.stdout.write(json.dumps({"bundles": [r.to_json() for r in results]}, indent=2) + "\n")
     else:
