@@ -103,9 +103,15 @@ def _sum_lines(files: Mapping[str, bytes], names: list[str]) -> bytes:
 
 
 def stream_sha256(files: Mapping[str, bytes], stream: str) -> str:
-    """Hash over the contents of one stream folder (``firmware`` or ``software``)."""
+    """Hash over the contents of one stream folder (``firmware`` or ``software``).
+
+    Provenance comments (the ``file:line`` that set a value) are left out: they move whenever any YAML
+    line moves, and a moved line is no reason to reflash a fleet.
+    """
+    from oemkit.render.identity import without_provenance
+
     names = sorted(n for n in files if n.startswith(stream + "/"))
-    return sha256_hex(_sum_lines(files, names))
+    return sha256_hex(_sum_lines({n: without_provenance(n, files[n]) for n in names}, names))
 
 
 def make_manifest(fields: Mapping[str, Any], payload: Mapping[str, bytes]) -> bytes:

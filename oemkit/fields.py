@@ -101,6 +101,7 @@ def merge_strategies() -> dict[str, str]:
 _INDEX_RE = re.compile(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.|$)")
 
 
+@functools.lru_cache(maxsize=65536)
 def schema_path_of(path: str) -> str:
     """``hardware.connectors.0.type`` -> ``hardware.connectors.*.type``."""
     return _INDEX_RE.sub("*", path)

@@ -355,8 +355,8 @@ class Profile(BaseModel):
     charging: Charging = node("Charging behaviour.")
     ocpp: Ocpp = node("Backend connection.")
     access: Access = node("Access rules.")
-    tariff: Tariff = node("Tariff.")
-    portal: Portal = node("Portal.", default_factory=Portal)
+    tariff: Tariff = node("Prices shown and billed to drivers (software layer).")
+    portal: Portal = node("Operator portal and app: title, domain, features, reports, alerts.", default_factory=Portal)
     updates: Updates = node("Update governance.")
 
 

@@ -13,6 +13,7 @@ timestamps. :mod:`oemkit.bundle` calls :func:`render_report`; the template lives
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -117,7 +118,13 @@ def _environment(workspace_root: Path) -> SandboxedEnvironment:
 
     own = workspace_root / "templates" / "report"
     folder = own if (own / "report.html.j2").is_file() else data_dir("templates") / "report"
-    return SandboxedEnvironment(loader=FileSystemLoader(str(folder)), autoescape=True, undefined=StrictUndefined,
+    return _environment_for(str(folder))
+
+
+@functools.lru_cache(maxsize=16)
+def _environment_for(folder: str) -> SandboxedEnvironment:
+    """One compiled environment per templates folder per process (compiling costs ~70 ms)."""
+    return SandboxedEnvironment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined,
                                 keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
 

@@ -72,9 +72,6 @@ def test_unreadable_schema_is_a_usage_error(tmp_path: Path) -> None:
     assert _run(str(tmp_path / "missing.json")).returncode == 2
 
 
-@pytest.mark.xfail(strict=True, reason="known gaps, owners told: oemkit/model.py describes Profile.portal and "
-                   "Profile.tariff only as 'Portal.'/'Tariff.'; oemkit/region.py Region.connectors has none. "
-                   "Remove this marker once the schemas are regenerated with them fixed.")
 def test_the_exported_schemas_are_fully_described(tmp_path: Path) -> None:
     from oemkit.schema import all_schemas, dumps
 
