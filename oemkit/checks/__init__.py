@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -52,6 +53,26 @@ def _load_json(files: dict[str, bytes], path: str) -> tuple[Any, str]:
         return None, f"{path} is not valid UTF-8 JSON: {exc}"
 
 
+_C_COMMENT = re.compile(rb"/\*(.*?)\*/", re.DOTALL)
+_KCONFIG_COMMENT = re.compile(rb"(?m)^#(?! CONFIG_[A-Za-z0-9_]+ is not set$)[^\n]*\n")
+
+
+def _c_code_identity(header: bytes) -> bytes:
+    """The header without its comments, when every comment is plainly inert; else the header itself.
+
+    Variants that share firmware values differ only in comments (bundle id, the file:line that set each
+    value), so keying the compile on the code lets identical firmware compile once across the portfolio.
+    A comment that could act as code (a nested ``/*``, a trigraph, a line splice) keeps the full key, so
+    such a header is always compiled for real.
+    """
+    if b"\\\n" in header or b"??" in header:
+        return header
+    for match in _C_COMMENT.finditer(header):
+        if b"/*" in match.group(1):
+            return header
+    return _C_COMMENT.sub(b"/**/", header)
+
+
 def _header_case(files: dict[str, bytes], entries: list[Entry], cache_dir: Path | None) -> CheckCase:
     from oemkit.checks.cheader import compiler, compiler_identity, run_header_check, test_program
 
@@ -61,7 +82,7 @@ def _header_case(files: dict[str, bytes], entries: list[Entry], cache_dir: Path 
     if header is None:
         return CheckCase(name, "firmware.oem_config.h", False, "firmware/oem_config.h was not rendered")
     program = test_program(entries)
-    key = cache.digest("c-header", compiler_identity(cc), header, program)
+    key = cache.digest("c-header", compiler_identity(cc), _c_code_identity(header), program)
     return _cached_case(name, "firmware.oem_config.h", key, cache_dir,
                         lambda: _passed(run_header_check(cc, header, program)))
 
@@ -74,7 +95,8 @@ def _kconfig_case(files: dict[str, bytes], entries: list[Entry], cache_dir: Path
     if tree is None or fragment is None:
         return CheckCase(name, "firmware.oem.conf", False, "firmware/Kconfig or firmware/oem.conf was not rendered")
     expected = "\n".join(f"{e.name}={e.kind}:{e.value!r}" for e in entries)
-    key = cache.digest("kconfig", tree, fragment, expected)
+    # Comment lines (bundle id, provenance) cannot change what kconfiglib loads: key on the rest.
+    key = cache.digest("kconfig", _KCONFIG_COMMENT.sub(b"", tree), _KCONFIG_COMMENT.sub(b"", fragment), expected)
     return _cached_case(name, "firmware.oem.conf", key, cache_dir,
                         lambda: _passed(run_kconfig_check(tree, fragment, entries)))
 
