@@ -88,13 +88,13 @@ class Workspace:
         own = self.root / "schemas"
         return own if own.is_dir() else data_dir("schemas")
 
-    def buildable(self) -> list[Path]:
-        """Partner files that declare ``variant:``, sorted; cheap (no YAML parse)."""
+    def buildable(self, folder: Path | None = None, *, recursive: bool = True) -> list[Path]:
+        """Files that declare ``variant:`` under ``folder`` (default: all partners), sorted; no YAML parse."""
         found: list[Path] = []
-        partners = self.profiles / "partners"
-        if not partners.is_dir():
+        root = folder if folder is not None else self.profiles / "partners"
+        if not root.is_dir():
             return found
-        for path in sorted(partners.rglob("*.yaml")):
+        for path in sorted(root.rglob("*.yaml") if recursive else root.glob("*.yaml")):
             if path.is_file() and not path.is_symlink():
                 try:
                     with open(path, "rb") as fh:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oemkit.fields import field_index, schema_path_of
@@ -102,7 +101,6 @@ class _Memo:
     ws: weakref.ref[Workspace]
     folio: _Portfolio = field(default_factory=_Portfolio)
     folders: set[str] = field(default_factory=set)
-    buildable: dict[str, list[Path]] | None = None  # folder -> its buildable profiles, listed once
 
 
 _MEMO: dict[int, _Memo] = {}
@@ -114,12 +112,9 @@ def _portfolio(ws: Workspace, folders: set[str]) -> _Portfolio:
     if memo is None or memo.ws() is not ws:
         _MEMO.clear()  # one workspace at a time: a finished run's index is not kept alive
         memo = _MEMO[id(ws)] = _Memo(weakref.ref(ws))
-    if memo.buildable is None:
-        memo.buildable = {}
-        for path in ws.buildable():
-            memo.buildable.setdefault(ws.rel(path.parent), []).append(path)
     for folder in sorted(folders - memo.folders):
-        for path in memo.buildable.get(folder, []):
+        # Only the shared file's own folder is read: a single-profile check stays O(variants of one partner).
+        for path in ws.buildable(ws.root / folder, recursive=False):
             memo.folio.add(resolve(ws, path))
         memo.folders.add(folder)
     return memo.folio
