@@ -52,10 +52,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff and mypy --strict (pydantic plugin)."""
+    """ruff, mypy --strict (pydantic plugin) and the schema-description check."""
     _install(session, "lint")
-    session.run("ruff", "check", "oemkit", "tests", "noxfile.py")
+    session.run("ruff", "check", "oemkit", "tests", "bench", "scripts", "noxfile.py")
     session.run("mypy")
+    session.run("python", "scripts/check_descriptions.py")
 
 
 @nox.session(python=PYTHON, default=False)

@@ -50,7 +50,8 @@ def test_keyed_list_merge_remove_and_scalar_lists_replaced(tmp_path: Path) -> No
         ),
         "top.yaml": (
             "extends: [base.yaml]\nhardware:\n  connectivity: [lte]\n  connectors:\n"
-            "    - {id: 2, max_current_a: 16}\n    - {id: 1, remove: true}\n    - {id: 3, type: ccs2, max_current_a: 200}\n"
+            "    - {id: 2, max_current_a: 16}\n    - {id: 1, remove: true}\n"
+            "    - {id: 3, type: ccs2, max_current_a: 200}\n"
         ),
     })
     res = resolve(ws, ws.profiles / "top.yaml")
@@ -67,7 +68,9 @@ def test_keyed_list_merge_remove_and_scalar_lists_replaced(tmp_path: Path) -> No
 def test_null_clears_and_unkeyed_lists_replace(tmp_path: Path) -> None:
     ws = _ws(tmp_path, {
         "base.yaml": "branding:\n  logo: a.svg\nupdates:\n  firmware:\n    rollout: [{percent: 5}, {percent: 100}]\n",
-        "top.yaml": "extends: [base.yaml]\nbranding:\n  logo: null\nupdates:\n  firmware:\n    rollout: [{percent: 100}]\n",
+        "top.yaml": (
+            "extends: [base.yaml]\nbranding:\n  logo: null\nupdates:\n  firmware:\n    rollout: [{percent: 100}]\n"
+        ),
     })
     res = resolve(ws, ws.profiles / "top.yaml")
     assert res.data["branding"]["logo"] is None
