@@ -256,3 +256,19 @@ def test_hostile_branding_stays_text_in_the_browser(chromium: str, ws: Path, tmp
     assert probe["portalTitle"] == HOSTILE_TITLE
     assert probe["bootText"] == HOSTILE_BOOT
     assert probe["portal"] == _rgb("#1B3A8C")  # the </style> in the boot text closed nothing
+
+
+def test_workspace_report_template_runs_sandboxed(tmp_path: Path) -> None:
+    """A partner's own report template cannot reach Python; the packaged one is used otherwise."""
+    import jinja2.sandbox
+
+    from oemkit.report_html import _environment
+
+    own = tmp_path / "templates" / "report"
+    own.mkdir(parents=True)
+    (own / "report.html.j2").write_text("{{ ''.__class__.__mro__ }}")
+    env = _environment(tmp_path)
+    assert isinstance(env, jinja2.sandbox.SandboxedEnvironment)
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        env.get_template("report.html.j2").render()
+    assert not isinstance(_environment(tmp_path / "elsewhere"), jinja2.sandbox.SandboxedEnvironment)
