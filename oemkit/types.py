@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 __all__ = [
     "IMPACTS",
@@ -56,7 +56,14 @@ def _to_decimal(value: Any) -> Any:
     return value
 
 
-Money = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0, le=1000, decimal_places=4, allow_inf_nan=False)]
+# The JSON Schema is spelled out: pydantic's own rendering of Decimal changes between releases, and the
+# committed schemas must not go stale with a dependency update.
+_MONEY_SCHEMA = {"anyOf": [
+    {"type": "number", "minimum": 0, "maximum": 1000},
+    {"type": "string", "pattern": r"^[0-9]{1,4}(\.[0-9]{1,4})?$"},
+]}
+Money = Annotated[Decimal, BeforeValidator(_to_decimal),
+                  Field(ge=0, le=1000, decimal_places=4, allow_inf_nan=False), WithJsonSchema(_MONEY_SCHEMA)]
 
 
 def leaf(description: str, layer: Layer, impact: Impact, default: Any = ..., **kw: Any) -> Any:

@@ -187,6 +187,9 @@ def _syntax_failure(exc: yaml.YAMLError, file: str, source: str) -> LoadFailure:
     if "end of stream" in str(getattr(exc, "problem", "")) and context_mark is not None:
         mark = context_mark  # "unexpected end of stream": the unclosed quote or bracket is what to fix
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    if "maximum nesting depth" in str(getattr(exc, "problem", "")):  # newer libyaml stops at 1,000 levels itself
+        return _finding("YAML-LIMIT", file, line, col, f"nesting is deeper than {MAX_DEPTH} levels.",
+                        "flatten the structure; no profile key nests that deep.")
     if mark is not None and source[mark.index : mark.index + 1] == "\t":
         return _finding("YAML-TAB", file, line, col, "a tab character is used where YAML needs spaces.",
                         "indent with spaces only (set your editor to insert spaces for Tab).")
