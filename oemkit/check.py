@@ -63,7 +63,7 @@ class CheckReport:
 def check_profile(ws: Workspace, path: Path, *, rules: bool = True) -> ProfileResult:
     """Resolve and validate one file. Buildable files get the full model and the domain rules."""
     from oemkit.loader import resolve, role_of
-    from oemkit.validate import validate, validate_layer
+    from oemkit.validate import validate, validate_layer, validate_region_pack
 
     resolved = resolve(ws, path)
     if not resolved.ok:
@@ -71,7 +71,7 @@ def check_profile(ws: Workspace, path: Path, *, rules: bool = True) -> ProfileRe
     if not resolved.buildable:
         findings = validate_layer(resolved)
         if role_of(resolved.path) == "region" and not findings:
-            findings = _region_pack_findings(resolved)
+            findings = validate_region_pack(resolved)
         return ProfileResult(resolved.path, resolved, None, findings)
     profile, findings = validate(resolved)
     if profile is not None and rules:
@@ -79,25 +79,6 @@ def check_profile(ws: Workspace, path: Path, *, rules: bool = True) -> ProfileRe
 
         findings = sorted(set(run_rules(RuleContext(profile, resolved, ws))), key=Finding.sort_key)
     return ProfileResult(resolved.path, resolved, profile, findings)
-
-
-def _region_pack_findings(resolved: Resolved) -> list[Finding]:
-    import jsonschema
-
-    from oemkit.schema import region_pack_schema
-
-    validator = jsonschema.Draft202012Validator(region_pack_schema())
-    out = []
-    for err in validator.iter_errors(resolved.data):
-        path = ".".join(str(p) for p in err.absolute_path)
-        node = resolved.prov.get(path) or resolved.prov.get("")
-        origin = node.origin if node is not None else None
-        out.append(Finding(rule="REGION-PACK", severity="error", file=resolved.path,
-                           line=origin.line if origin else 1, column=origin.column if origin else 1, path=path,
-                           message=f"region pack is incomplete: {err.message}.",
-                           hint="a region pack sets every region fact; see schemas/region-pack.schema.json.",
-                           source="oemkit region pack schema (schemas/region-pack.schema.json)"))
-    return out
 
 
 def iter_check(ws: Workspace, paths: Iterable[Path]) -> Iterator[ProfileResult]:

@@ -13,6 +13,7 @@ import hashlib
 import os
 import stat
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ from oemkit.tree import Leaf, MapNode, Origin, SeqNode, TNode, provenance, to_pl
 from oemkit.workspace import Workspace
 from oemkit.yamlio import MAX_FILE_BYTES, LoadFailure, parse_bytes
 
-__all__ = ["MAX_EXTENDS_DEPTH", "MAX_LAYERS", "Resolved", "check_ids", "clear_cache", "resolve", "role_of"]
+__all__ = [
+    "MAX_EXTENDS_DEPTH", "MAX_LAYERS", "Resolved", "check_ids", "clear_cache", "inputs_digest", "resolve", "role_of",
+]
 
 MAX_EXTENDS_DEPTH = 16
 #: Layer visits per profile: a diamond of files that each extend the next many times would
@@ -67,6 +70,21 @@ class Resolved:
     @property
     def buildable(self) -> bool:
         return self.tree is not None and "variant" in self.tree.items
+
+    def origin_of(self, path: str) -> Origin:
+        """Where the value at ``path`` was set, else its nearest existing ancestor, else the file's start.
+
+        Findings about a missing or inherited value point here, so a partner lands on the right line.
+        """
+        prov = self.prov
+        probe = path
+        while True:
+            node = prov.get(probe)
+            if node is not None:
+                return node.origin
+            if not probe:
+                return Origin(self.path, 1, 1)
+            probe = probe.rsplit(".", 1)[0] if "." in probe else ""
 
 
 def role_of(file: str) -> str:
@@ -279,11 +297,16 @@ def resolve(ws: Workspace, path: Path) -> Resolved:
     rel = ws.rel(path)
     resolver = _Resolver(ws)
     tree = resolver.resolve(path, None, ())
-    if tree is not None:
-        # The top file's own extends is kept (it shows what the partner wrote); parents' are dropped.
-        pass
-    digest = hashlib.sha256()
-    for name in sorted(resolver.digests):
-        digest.update(f"{name}\0{resolver.digests[name]}\n".encode())
     return Resolved(path=rel, tree=tree if not resolver.findings else None, files=resolver.files,
-                    findings=resolver.findings, inputs_sha256=digest.hexdigest())
+                    findings=resolver.findings, inputs_sha256=inputs_digest(resolver.digests))
+
+
+def inputs_digest(digests: Mapping[str, str]) -> str:
+    """The inputs hash of a profile from its files' sha256 (workspace-relative name -> hex digest).
+
+    The one definition of ``Resolved.inputs_sha256``; the build cache recomputes it with this.
+    """
+    digest = hashlib.sha256()
+    for name in sorted(digests):
+        digest.update(f"{name}\0{digests[name]}\n".encode())
+    return digest.hexdigest()

@@ -19,29 +19,14 @@ from oemkit.errors import Finding
 from oemkit.fields import children, field_index, lookup, schema_path_of
 from oemkit.loader import Resolved
 from oemkit.model import Profile
-from oemkit.tree import MapNode, Origin, TNode
+from oemkit.tree import MapNode, Origin
 
-__all__ = ["MAX_SCHEMA_FINDINGS", "validate", "validate_layer"]
+__all__ = ["MAX_SCHEMA_FINDINGS", "validate", "validate_layer", "validate_region_pack"]
 
 _SRC = "oemkit profile schema (schemas/profile.schema.json)"
 #: Schema findings reported per file; past this a file is garbage, not a profile with typos, and
 #: listing 100,000 unknown keys would take longer than any partner will read.
 MAX_SCHEMA_FINDINGS = 100
-
-
-def _origin_for(prov: dict[str, TNode], path: str, fallback: str) -> tuple[Origin, bool]:
-    """The origin of the value at ``path``, else of its nearest existing ancestor (exact?)."""
-    node = prov.get(path)
-    if node is not None:
-        return node.origin, True
-    probe = path
-    while "." in probe:
-        probe = probe.rsplit(".", 1)[0]
-        node = prov.get(probe)
-        if node is not None:
-            return node.origin, False
-    root = prov.get("")
-    return (root.origin if root is not None else Origin(fallback, 1, 1)), False
 
 
 def _suggest(word: str, options: tuple[str, ...] | list[str]) -> str:
@@ -73,13 +58,14 @@ def _secret_finding(origin: Origin, path: str, field: str) -> Finding:
                "environment; if a real password was committed, change it.")
 
 
-def _one(err: dict[str, Any], prov: dict[str, TNode], fallback: str) -> Finding:
+def _one(err: dict[str, Any], resolved: Resolved) -> Finding:
+    prov = resolved.prov
     loc = [str(p) for p in err["loc"]]
     path = ".".join(loc)
     kind = err["type"]
     ctx = err.get("ctx") or {}
     value = err.get("input")
-    origin, exact = _origin_for(prov, path, fallback)
+    origin = resolved.origin_of(path)
     secret = _secret_field(path) if kind != "extra_forbidden" else None
     if secret is not None:
         return _secret_finding(origin, path, secret)
@@ -120,7 +106,6 @@ def _one(err: dict[str, Any], prov: dict[str, TNode], fallback: str) -> Finding:
     if kind == "string_pattern_mismatch":
         return _mk("SCHEMA-FORMAT", origin, path, f"{_short(value)} has the wrong format{_describe(path)}.",
                    f"match the pattern {ctx.get('pattern', '')}.")
-    _ = exact
     return _mk("SCHEMA-INVALID", origin, path, f"{_short(value)}: {err['msg']}.", f"fix the value{_describe(path)}.")
 
 
@@ -138,10 +123,9 @@ def _capped(errors: list[Any], resolved: Resolved) -> tuple[list[Any], Finding |
     """The first :data:`MAX_SCHEMA_FINDINGS` errors, and a finding that says how many were left out."""
     if len(errors) <= MAX_SCHEMA_FINDINGS:
         return errors, None
-    root = resolved.prov.get("")
-    origin = root.origin if root is not None else Origin(resolved.path, 1, 1)
-    more = _mk("SCHEMA-TOO-MANY", origin, "", f"{len(errors) - MAX_SCHEMA_FINDINGS:,} more schema errors "
-               f"are not listed (only the first {MAX_SCHEMA_FINDINGS} are).",
+    more = _mk("SCHEMA-TOO-MANY", resolved.origin_of(""), "",
+               f"{len(errors) - MAX_SCHEMA_FINDINGS:,} more schema errors are not listed "
+               f"(only the first {MAX_SCHEMA_FINDINGS} are).",
                "fix the errors listed above and run again; is this file really a profile?")
     return errors[:MAX_SCHEMA_FINDINGS], more
 
@@ -152,7 +136,7 @@ def validate(resolved: Resolved) -> tuple[Profile | None, list[Finding]]:
         return Profile.model_validate(resolved.data), []
     except ValidationError as exc:
         errors, more = _capped(exc.errors(include_url=False), resolved)
-        findings = [_one(dict(e), resolved.prov, resolved.path) for e in errors]
+        findings = [_one(dict(e), resolved) for e in errors]
         findings += [more] if more is not None else []
         return None, sorted(set(findings), key=Finding.sort_key)
 
@@ -172,10 +156,9 @@ def validate_layer(resolved: Resolved) -> list[Finding]:
     out: list[Finding] = []
     for err in _layer_validator().iter_errors(resolved.data):
         if len(out) >= MAX_SCHEMA_FINDINGS:
-            root = resolved.prov.get("")
-            origin = root.origin if root is not None else Origin(resolved.path, 1, 1)
-            out.append(_mk("SCHEMA-TOO-MANY", origin, "", f"more than {MAX_SCHEMA_FINDINGS} schema errors; "
-                           "the rest are not listed.", "fix the errors listed and run again."))
+            out.append(_mk("SCHEMA-TOO-MANY", resolved.origin_of(""), "",
+                           f"more than {MAX_SCHEMA_FINDINGS} schema errors; the rest are not listed.",
+                           "fix the errors listed and run again."))
             break
         path = ".".join(str(p) for p in err.absolute_path)
         if err.validator == "additionalProperties":
@@ -189,7 +172,7 @@ def validate_layer(resolved: Resolved) -> list[Finding]:
                 out.append(_mk("SCHEMA-UNKNOWN-KEY", origin, sub, f"unknown key '{key}'.{_suggest(key, allowed)}",
                                "use one of: " + ", ".join(allowed) + "."))
             continue
-        origin, _ = _origin_for(resolved.prov, path, resolved.path)
+        origin = resolved.origin_of(path)
         secret = _secret_field(path)
         if secret is not None:
             out.append(_secret_finding(origin, path, secret))
@@ -197,3 +180,25 @@ def validate_layer(resolved: Resolved) -> list[Finding]:
         out.append(_mk("SCHEMA-INVALID", origin, path, f"{_short(err.instance)}: {err.message}.",
                        f"fix the value{_describe(path)}."))
     return sorted(set(out), key=Finding.sort_key)
+
+
+@functools.cache
+def _region_pack_validator() -> Any:
+    import jsonschema
+
+    from oemkit.schema import region_pack_schema
+
+    return jsonschema.Draft202012Validator(region_pack_schema())
+
+
+def validate_region_pack(resolved: Resolved) -> list[Finding]:
+    """A region pack must set every region fact (``schemas/region-pack.schema.json``)."""
+    out = []
+    for err in _region_pack_validator().iter_errors(resolved.data):
+        path = ".".join(str(p) for p in err.absolute_path)
+        origin = resolved.prov[path].origin if path in resolved.prov else resolved.origin_of("")
+        out.append(Finding(rule="REGION-PACK", severity="error", file=resolved.path, line=origin.line,
+                           column=origin.column, path=path, message=f"region pack is incomplete: {err.message}.",
+                           hint="a region pack sets every region fact; see schemas/region-pack.schema.json.",
+                           source="oemkit region pack schema (schemas/region-pack.schema.json)"))
+    return out

@@ -64,7 +64,7 @@ class RuleContext:
 
     def origin(self, path: str) -> Origin:
         """The file, line and column that set the value at ``path`` (or its nearest ancestor)."""
-        return _origin(self.resolved, path)
+        return self.resolved.origin_of(path)
 
 
 RuleFunc = Callable[[RuleContext], Iterable[Hit]]
@@ -132,17 +132,6 @@ def get_rule(rule_id: str) -> Rule | None:
     return {r.id: r for r in all_rules()}.get(rule_id.upper())
 
 
-def _origin(resolved: Resolved, path: str) -> Origin:
-    probe = path
-    while True:
-        node = resolved.prov.get(probe)
-        if node is not None:
-            return node.origin
-        if not probe:
-            return Origin(resolved.path, 1, 1)
-        probe = probe.rsplit(".", 1)[0] if "." in probe else ""
-
-
 def run_rules(ctx: RuleContext) -> Iterator[Finding]:
     """Run every rule that applies; each hit becomes a finding at the file and line that set the value."""
     sets = set(ctx.profile.region.rule_sets)
@@ -150,7 +139,7 @@ def run_rules(ctx: RuleContext) -> Iterator[Finding]:
         if r.rule_set is not None and r.rule_set not in sets:
             continue
         for hit in r.func(ctx):
-            origin = hit.at or _origin(ctx.resolved, hit.path)
+            origin = hit.at or ctx.resolved.origin_of(hit.path)
             severity: Severity = "warning" if hit.severity == "warning" else r.severity
             yield Finding(rule=r.id, severity=severity, file=origin.file, line=origin.line,
                           column=origin.column, path=hit.path, message=hit.message, hint=hit.hint or r.hint,
