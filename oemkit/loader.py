@@ -26,7 +26,8 @@ from oemkit.workspace import Workspace
 from oemkit.yamlio import MAX_FILE_BYTES, LoadFailure, parse_bytes
 
 __all__ = [
-    "MAX_EXTENDS_DEPTH", "MAX_LAYERS", "Resolved", "check_ids", "clear_cache", "inputs_digest", "resolve", "role_of",
+    "MAX_EXTENDS_DEPTH", "MAX_LAYERS", "Resolved", "asset_path", "check_ids", "clear_cache", "inputs_digest",
+    "resolve", "role_of",
 ]
 
 MAX_EXTENDS_DEPTH = 16
@@ -299,6 +300,20 @@ def resolve(ws: Workspace, path: Path) -> Resolved:
     tree = resolver.resolve(path, None, ())
     return Resolved(path=rel, tree=tree if not resolver.findings else None, files=resolver.files,
                     findings=resolver.findings, inputs_sha256=inputs_digest(resolver.digests))
+
+
+def asset_path(ws: Workspace, resolved: Resolved, key: str) -> Path | None:
+    """The file a path-valued key names (e.g. ``branding.logo``), relative to the file that set it.
+
+    None when the key is unset or the path leaves the workspace (symlinks followed). The bundle's
+    inputs and the report page both read the logo through here, so they always agree on the file.
+    """
+    node = resolved.prov.get(key)
+    value = getattr(node, "value", None)
+    if node is None or not isinstance(value, str) or not value:
+        return None
+    path = ws.root / os.path.normpath(Path(node.origin.file).parent / value)
+    return path if ws.contains(path) else None
 
 
 def inputs_digest(digests: Mapping[str, str]) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oemkit import buildcache, ledger
-from oemkit.bundle import canonical_json, source_date_epoch
+from oemkit.bundle import source_date_epoch
 from oemkit.errors import Finding, FindingsError, OemkitError, UsageError
 from oemkit.release import Release, ReleaseContext
 from oemkit.workspace import Workspace
@@ -64,34 +64,15 @@ def _error_finding(rule: str, profile: str, message: str, hint: str = "") -> Fin
     return Finding(rule=rule, severity="error", file=profile, line=0, column=0, path="", message=message, hint=hint)
 
 
-_EMPTY_JUNIT = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-                b'<testsuites name="oemkit" tests="0" failures="0" errors="0">\n'
-                b'  <testsuite name="oemkit.checks" tests="0" failures="0" errors="0" skipped="0"/>\n'
-                b'</testsuites>\n')
-
-
-def _render(profile: Any, resolved: Any, firmware: dict[str, Any], software: dict[str, Any],
-            templates_dir: Path) -> dict[str, bytes]:
-    """The artifacts: the render step's, or the two JSON documents while it is not installed."""
-    try:
-        from oemkit.render import render_all  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return {"firmware/params.json": canonical_json(firmware), "software/config.json": canonical_json(software)}
-    files: dict[str, bytes] = dict(render_all(profile, resolved, firmware, software, templates_dir=templates_dir))
-    return files
-
-
 def _run_checks(files: dict[str, bytes], profile: Any, cache_dir: Path, rel: str,
                 ) -> tuple[bool, bytes, list[Finding], list[dict[str, Any]]]:
     """Run the artifact checks: (all passed, JUnit XML, findings for the failures, the cases as dicts)."""
-    try:
-        from oemkit.checks import run_checks  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return True, _EMPTY_JUNIT, [], []
+    from oemkit.checks import run_checks
+
     suite = run_checks(files, profile=profile, cache_dir=cache_dir)
-    xml: bytes = suite.to_junit_xml()
-    cases = [{"name": f"{getattr(c, 'classname', '')}: {getattr(c, 'name', 'check')}".lstrip(": "),
-              "ok": bool(getattr(c, "ok", True)), "message": str(getattr(c, "message", ""))} for c in suite.cases]
+    xml = suite.to_junit_xml()
+    cases = [{"name": f"{c.classname}: {c.name}".lstrip(": "), "ok": c.ok, "message": c.message}
+             for c in suite.cases]
     if suite.ok:
         return True, xml, [], cases
     findings = [_error_finding("CHECK-FAILED", rel, f"artifact check {c['name']} failed: {c['message']}",
@@ -102,12 +83,10 @@ def _run_checks(files: dict[str, bytes], profile: Any, cache_dir: Path, rel: str
 
 def _extra_inputs(ws: Workspace, resolved: Any) -> list[str]:
     """Files besides the YAML layers that go into a bundle (the logo the report page inlines)."""
-    node = resolved.prov.get("branding.logo")
-    value = getattr(node, "value", None)
-    if not isinstance(value, str) or not value:
-        return []
-    path = ws.root / os.path.normpath(Path(node.origin.file).parent / value)
-    return [ws.rel(path)] if ws.contains(path) and path.is_file() else []
+    from oemkit.loader import asset_path
+
+    path = asset_path(ws, resolved, "branding.logo")
+    return [ws.rel(path)] if path is not None and path.is_file() else []
 
 
 class _Builder:
@@ -166,6 +145,7 @@ class _Builder:
 
     def _build(self, path: Path, rel: str) -> dict[str, Any]:
         from oemkit.check import check_profile
+        from oemkit.render import render_all
         from oemkit.split import split
 
         result = check_profile(self.ws, path)
@@ -181,7 +161,7 @@ class _Builder:
         extra = _extra_inputs(self.ws, resolved)
         extra_sha256 = buildcache.files_digest(self.ws.root, extra) or ""  # hashed before use: a race only misses
         firmware, software = split(profile)
-        files = _render(profile, resolved, firmware, software, self.templates_dir)
+        files = render_all(profile, resolved, firmware, software, templates_dir=self.templates_dir)
         ok, report_xml, check_findings, checks = _run_checks(
             files, profile, self.options.out_dir / buildcache.CACHE_DIR / "checks", rel)
         if not ok:
@@ -223,7 +203,13 @@ def iter_build(ws: Workspace, paths: list[Path], options: BuildOptions) -> Itera
         for path in paths:
             yield builder.run(path)
         return
-    _Builder(ws.root, options)  # fail fast (bad key, bad SOURCE_DATE_EPOCH) before starting workers
+    # Fail fast (bad SOURCE_DATE_EPOCH, unreadable key) before starting workers, without the
+    # per-builder set-up (hashing the toolkit and templates) that each worker does anyway.
+    source_date_epoch()
+    if options.sign_key is not None:
+        from oemkit.signing import load_private
+
+        load_private(options.sign_key)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     jobs = min(options.jobs, len(paths))

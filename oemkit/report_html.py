@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -26,6 +25,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from oemkit.escape import css_color
 from oemkit.fields import lookup
+from oemkit.loader import asset_path
+from oemkit.workspace import Workspace
 
 if TYPE_CHECKING:
     from oemkit.loader import Resolved
@@ -99,13 +100,12 @@ def _logo(profile: Profile, resolved: Resolved, root: Path) -> tuple[str | None,
         return None, "no logo set (branding.logo)"
     node = resolved.prov.get("branding.logo")
     base = PurePosixPath(node.origin.file).parent if node is not None else PurePosixPath(".")
-    path = root / base / logo
-    mime = _MIME.get(path.suffix.lower())
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    if mime is None or os.path.commonpath([real, top]) != top:
+    path = asset_path(Workspace(root), resolved, "branding.logo")
+    mime = _MIME.get(PurePosixPath(logo).suffix.lower())
+    if mime is None or path is None:
         return None, f"logo {logo} not shown: it must be an svg or png file inside the workspace"
     try:
-        data = Path(real).read_bytes()
+        data = path.read_bytes()
     except OSError as exc:
         return None, f"logo {logo} not shown: {exc.strerror}"
     if len(data) > MAX_LOGO_BYTES:
