@@ -20,6 +20,7 @@ from typing import Any
 
 from oemkit.atomic import write_bytes
 from oemkit.bundle import compact_json
+from oemkit.digest import file_sha256, inputs_digest
 
 __all__ = ["CACHE_DIR", "files_digest", "load_hit", "record_path", "store", "toolkit_digest", "tree_digest"]
 
@@ -34,15 +35,13 @@ def record_path(out_dir: Path, profile_rel: str) -> Path:
 
 def files_digest(root: Path, files: Iterable[str]) -> str | None:
     """The loader's inputs digest of these workspace-relative files, or None if one is unreadable."""
-    digest = hashlib.sha256()
-    for name in sorted(set(files)):
-        try:
-            with open(root / name, "rb") as fh:
-                data = fh.read()
-        except OSError:
+    digests: dict[str, str] = {}
+    for name in set(files):
+        sha = file_sha256(str(root / name))
+        if sha is None:
             return None
-        digest.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\n".encode())
-    return digest.hexdigest()
+        digests[name] = sha
+    return inputs_digest(digests)
 
 
 def tree_digest(folder: Path) -> str:

@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from oemkit import buildcache
+from oemkit.digest import file_sha256
 from oemkit.errors import Finding
 
 if TYPE_CHECKING:
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CACHE_DIR", "CheckCache", "cache_key", "cached_check"]
 
-CACHE_DIR = ".oemkit-cache"
+CACHE_DIR = buildcache.CACHE_DIR  # one cache folder per workspace for checks and builds
 _FORMAT = 1
 _ABSENT = "-"
 # A string that may name a file: no spaces, no scheme, no e-mail; has a folder or a file extension.
@@ -56,11 +58,7 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _file_sha256(path: str) -> str:
-    try:
-        with open(path, "rb") as fh:
-            return hashlib.sha256(fh.read()).hexdigest()
-    except OSError:
-        return _ABSENT
+    return file_sha256(path) or _ABSENT
 
 
 def code_in_use() -> dict[str, str]:
@@ -127,12 +125,7 @@ class CheckCache:
         """sha256 of a workspace file's bytes (``-`` when absent), computed once per run."""
         hit = self._digests.get(rel)
         if hit is None:
-            try:
-                with open(self._root + rel, "rb") as fh:
-                    hit = hashlib.sha256(fh.read()).hexdigest()
-            except OSError:
-                hit = _ABSENT
-            self._digests[rel] = hit
+            hit = self._digests[rel] = _file_sha256(self._root + rel)
         return hit
 
     def valid_entry(self, rel: str) -> dict[str, Any] | None:

@@ -13,11 +13,11 @@ import hashlib
 import os
 import stat
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from oemkit.digest import inputs_digest
 from oemkit.errors import Finding
 from oemkit.fields import merge_strategies
 from oemkit.merge import merge, schema_path
@@ -314,14 +314,3 @@ def asset_path(ws: Workspace, resolved: Resolved, key: str) -> Path | None:
         return None
     path = ws.root / os.path.normpath(Path(node.origin.file).parent / value)
     return path if ws.contains(path) else None
-
-
-def inputs_digest(digests: Mapping[str, str]) -> str:
-    """The inputs hash of a profile from its files' sha256 (workspace-relative name -> hex digest).
-
-    The one definition of ``Resolved.inputs_sha256``; the build cache recomputes it with this.
-    """
-    digest = hashlib.sha256()
-    for name in sorted(digests):
-        digest.update(f"{name}\0{digests[name]}\n".encode())
-    return digest.hexdigest()
