@@ -64,12 +64,12 @@ def _error_finding(rule: str, profile: str, message: str, hint: str = "") -> Fin
     return Finding(rule=rule, severity="error", file=profile, line=0, column=0, path="", message=message, hint=hint)
 
 
-def _run_checks(files: dict[str, bytes], profile: Any, cache_dir: Path, rel: str,
-                ) -> tuple[bool, bytes, list[Finding], list[dict[str, Any]]]:
+def _run_checks(files: dict[str, bytes], profile: Any, documents: tuple[dict[str, Any], dict[str, Any]],
+                cache_dir: Path, rel: str) -> tuple[bool, bytes, list[Finding], list[dict[str, Any]]]:
     """Run the artifact checks: (all passed, JUnit XML, findings for the failures, the cases as dicts)."""
     from oemkit.checks import run_checks
 
-    suite = run_checks(files, profile=profile, cache_dir=cache_dir)
+    suite = run_checks(files, profile=profile, cache_dir=cache_dir, documents=documents)
     xml = suite.to_junit_xml()
     cases = [{"name": f"{c.classname}: {c.name}".lstrip(": "), "ok": c.ok, "message": c.message}
              for c in suite.cases]
@@ -163,7 +163,7 @@ class _Builder:
         firmware, software = split(profile)
         files = render_all(profile, resolved, firmware, software, templates_dir=self.templates_dir)
         ok, report_xml, check_findings, checks = _run_checks(
-            files, profile, self.options.out_dir / buildcache.CACHE_DIR / "checks", rel)
+            files, profile, (firmware, software), self.options.out_dir / buildcache.CACHE_DIR / "checks", rel)
         if not ok:
             return _failure(rel, bundle_id, check_findings)
         files["tests/report.xml"] = report_xml

@@ -214,8 +214,8 @@ def test_a_failed_artifact_check_stops_that_profile(ws: Path, cli: Callable[...,
 
     real = oemkit.checks.run_checks
 
-    def fake(files: dict[str, bytes], *, profile: object, cache_dir: Path | None) -> CheckSuite:
-        suite = real(files, profile=profile, cache_dir=cache_dir)  # type: ignore[arg-type]
+    def fake(files: dict[str, bytes], *, profile: object, cache_dir: Path | None, **kw: object) -> CheckSuite:
+        suite = real(files, profile=profile, cache_dir=cache_dir, **kw)  # type: ignore[arg-type]
         if getattr(profile, "variant", "") == "home-7-gb":
             suite.cases.append(CheckCase("compiles", "firmware.oem_config.h", False, "error: expected ';'"))
         return suite

@@ -210,16 +210,18 @@ def _secrets_case(files: dict[str, bytes], profile_data: dict[str, Any]) -> Chec
                      f"references only ({', '.join(names) or 'no secrets named'})")
 
 
-def run_checks(files: dict[str, bytes], *, profile: Profile, cache_dir: Path | None) -> CheckSuite:
+def run_checks(files: dict[str, bytes], *, profile: Profile, cache_dir: Path | None,
+               documents: tuple[dict[str, Any], dict[str, Any]] | None = None) -> CheckSuite:
     """Check the rendered ``files`` of ``profile`` with their real consumers.
 
-    Raises :class:`oemkit.errors.UsageError` when no C compiler is installed.
+    ``documents`` is ``split(profile)`` when the caller already has it (the build does), so the
+    per-profile path splits once. Raises :class:`oemkit.errors.UsageError` when no C compiler is installed.
     """
     from oemkit.render import bundle_id, ocpp_version
     from oemkit.render.entries import firmware_entries
     from oemkit.split import split
 
-    firmware, software = split(profile)
+    firmware, software = documents if documents is not None else split(profile)
     entries = firmware_entries(firmware, {})
     version = ocpp_version(profile)
     suite = CheckSuite(bundle_id(profile))
