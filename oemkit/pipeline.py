@@ -64,12 +64,8 @@ def _error_finding(rule: str, profile: str, message: str, hint: str = "") -> Fin
     return Finding(rule=rule, severity="error", file=profile, line=0, column=0, path="", message=message, hint=hint)
 
 
-def _run_checks(files: dict[str, bytes], profile: Any, documents: tuple[dict[str, Any], dict[str, Any]],
-                cache_dir: Path, rel: str) -> tuple[bool, bytes, list[Finding], list[dict[str, Any]]]:
-    """Run the artifact checks: (all passed, JUnit XML, findings for the failures, the cases as dicts)."""
-    from oemkit.checks import run_checks
-
-    suite = run_checks(files, profile=profile, cache_dir=cache_dir, documents=documents)
+def _check_outcome(suite: Any, rel: str) -> tuple[bool, bytes, list[Finding], list[dict[str, Any]]]:
+    """A profile's check suite as (all passed, JUnit XML, findings for the failures, the cases as dicts)."""
     xml = suite.to_junit_xml()
     cases = [{"name": f"{c.classname}: {c.name}".lstrip(": "), "ok": c.ok, "message": c.message}
              for c in suite.cases]
@@ -79,6 +75,21 @@ def _run_checks(files: dict[str, bytes], profile: Any, documents: tuple[dict[str
                                "the rendered artifact was rejected by its consumer; fix the profile value or the "
                                "template it names.") for c in cases if not c["ok"]]
     return False, xml, findings or [_error_finding("CHECK-FAILED", rel, "an artifact check failed.")], cases
+
+
+@dataclass
+class _Rendered:
+    """A profile that resolved, validated and rendered, waiting for its checks."""
+
+    rel: str
+    profile: Any
+    resolved: Any
+    firmware: dict[str, Any]
+    software: dict[str, Any]
+    files: dict[str, bytes]
+    bundle_id: str
+    extra: list[str]
+    extra_sha256: str
 
 
 def _extra_inputs(ws: Workspace, resolved: Any) -> list[str]:
@@ -125,13 +136,35 @@ class _Builder:
 
     def run(self, path: Path) -> dict[str, Any]:
         """Build one profile; never raises for anything a user can cause."""
-        rel = self.ws.rel(path)
+        return self.run_many([path])[0]
+
+    def run_many(self, paths: list[Path]) -> list[dict[str, Any]]:
+        """Build a window of profiles: render each, check them together (headers compile in batches), pack each.
+
+        One result per path, in order; a profile's error stops that profile only.
+        """
+        results: list[dict[str, Any] | None] = []
+        pending: list[tuple[int, _Rendered]] = []
+        for path in paths:
+            rel = self.ws.rel(path)
+            outcome = self._guard(rel, self._prepare, path, rel)
+            if isinstance(outcome, _Rendered):
+                pending.append((len(results), outcome))
+                results.append(None)
+            else:
+                results.append(outcome)
+        if pending:
+            suites = self._guard_all([r for _, r in pending], self._check)
+            for (index, rendered), suite in zip(pending, suites, strict=True):
+                results[index] = suite if isinstance(suite, dict) else self._guard(
+                    rendered.rel, self._finish, rendered, suite)
+        return [r for r in results if r is not None]
+
+    @staticmethod
+    def _guard(rel: str, step: Callable[..., Any], *args: Any) -> Any:
+        """Run one profile's step; anything a user can cause becomes that profile's failure."""
         try:
-            if self.options.use_cache and not self.options.release:
-                hit = buildcache.load_hit(self.ws.root, self.options.out_dir, rel, self.context)
-                if hit is not None:
-                    return {"ok": True, "summary": {**hit, "cached": True}}
-            return self._build(path, rel)
+            return step(*args)
         except FindingsError as exc:  # e.g. a value a target syntax cannot carry: keep file, line and key
             return _failure(rel, None, exc.findings, exc.exit_code)
         except OemkitError as exc:
@@ -143,11 +176,23 @@ class _Builder:
             return _failure(rel, None, [_error_finding("IO-ERROR", rel, f"cannot write{where}: {exc.strerror or exc}.",
                                                        "check the output folder, its permissions and free space.")], 2)
 
-    def _build(self, path: Path, rel: str) -> dict[str, Any]:
+    def _guard_all(self, rendered: list[_Rendered], step: Callable[[list[_Rendered]], list[Any]]) -> list[Any]:
+        """A step over the whole window: when it fails, every profile of the window fails with that reason."""
+        failed = self._guard(rendered[0].rel, step, rendered)
+        if not isinstance(failed, dict):
+            return list(failed)
+        return [{**failed, "failed": {**failed["failed"], "profile": r.rel}} for r in rendered]
+
+    def _prepare(self, path: Path, rel: str) -> dict[str, Any] | _Rendered:
+        """A cached result, a failure, or the profile rendered and ready for its checks."""
         from oemkit.check import check_profile
         from oemkit.render import render_all
         from oemkit.split import split
 
+        if self.options.use_cache and not self.options.release:
+            hit = buildcache.load_hit(self.ws.root, self.options.out_dir, rel, self.context)
+            if hit is not None:
+                return {"ok": True, "summary": {**hit, "cached": True}}
         result = check_profile(self.ws, path)
         if result.profile is None or not result.ok:
             findings = [f for f in result.findings if f.severity == "error"] or result.findings
@@ -162,18 +207,27 @@ class _Builder:
         extra_sha256 = buildcache.files_digest(self.ws.root, extra) or ""  # hashed before use: a race only misses
         firmware, software = split(profile)
         files = render_all(profile, resolved, firmware, software, templates_dir=self.templates_dir)
-        ok, report_xml, check_findings, checks = _run_checks(
-            files, profile, (firmware, software), self.options.out_dir / buildcache.CACHE_DIR / "checks", rel)
+        return _Rendered(rel, profile, resolved, firmware, software, files, bundle_id, extra, extra_sha256)
+
+    def _check(self, rendered: list[_Rendered]) -> list[Any]:
+        from oemkit.checks import CheckInput, run_checks_many
+
+        return run_checks_many([CheckInput(r.files, r.profile, (r.firmware, r.software)) for r in rendered],
+                               cache_dir=self.options.out_dir / buildcache.CACHE_DIR / "checks")
+
+    def _finish(self, r: _Rendered, suite: Any) -> dict[str, Any]:
+        ok, report_xml, check_findings, checks = _check_outcome(suite, r.rel)
         if not ok:
-            return _failure(rel, bundle_id, check_findings)
+            return _failure(r.rel, r.bundle_id, check_findings)
+        files = r.files
         files["tests/report.xml"] = report_xml
-        release = Release(self.release_ctx, profile, resolved, firmware, software, checks, files)
+        release = Release(self.release_ctx, r.profile, r.resolved, r.firmware, r.software, checks, files)
         summary = release.finish()
-        summary["profile"] = rel
+        summary["profile"] = r.rel
         if not self.options.release:
-            buildcache.store(self.options.out_dir, rel, files=resolved.files, extra=extra,
-                             inputs_sha256=resolved.inputs_sha256, extra_sha256=extra_sha256,
-                             context=self.context(bundle_id), bundle_id=bundle_id, bundle_rel=summary["bundle"],
+            buildcache.store(self.options.out_dir, r.rel, files=r.resolved.files, extra=r.extra,
+                             inputs_sha256=r.resolved.inputs_sha256, extra_sha256=r.extra_sha256,
+                             context=self.context(r.bundle_id), bundle_id=r.bundle_id, bundle_rel=summary["bundle"],
                              bundle_sha256=summary.pop("bundle_sha256"), summary=summary)
         else:
             summary.pop("bundle_sha256")
@@ -191,17 +245,28 @@ def _init(root: Path, options: BuildOptions) -> None:
     _builder = _Builder(root, options)
 
 
-def _work(path: str) -> dict[str, Any]:
+def _work(paths: list[str]) -> list[dict[str, Any]]:
     assert _builder is not None
-    return _builder.run(Path(path))
+    return _builder.run_many([Path(p) for p in paths])
+
+
+#: Profiles per window: the headers of a window that are not in the cache compile in one compiler run.
+WINDOW = 64
+
+
+def _windows(paths: list[Path], jobs: int) -> Iterator[list[Path]]:
+    # Several windows per worker, so an uneven last window does not leave a worker idle for long.
+    size = max(8, min(WINDOW, len(paths) // (jobs * 8))) if jobs > 1 else WINDOW
+    for start in range(0, len(paths), size):
+        yield paths[start:start + size]
 
 
 def iter_build(ws: Workspace, paths: list[Path], options: BuildOptions) -> Iterator[dict[str, Any]]:
-    """Build profiles, yielding one result per profile as it finishes (streamed; order not kept)."""
+    """Build profiles, yielding one result per profile as its window finishes (streamed; order not kept)."""
     if options.jobs <= 1 or len(paths) <= 1:
         builder = _Builder(ws.root, options)
-        for path in paths:
-            yield builder.run(path)
+        for window in _windows(paths, 1):
+            yield from builder.run_many(window)
         return
     # Fail fast (bad SOURCE_DATE_EPOCH, unreadable key) before starting workers, without the
     # per-builder set-up (hashing the toolkit and templates) that each worker does anyway.
@@ -213,11 +278,10 @@ def iter_build(ws: Workspace, paths: list[Path], options: BuildOptions) -> Itera
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     jobs = min(options.jobs, len(paths))
-    # Small chunks: a profile costs milliseconds (far more than the hand-over), and an uneven last
-    # chunk would leave a worker idle at the end.
-    chunk = max(1, min(4, len(paths) // (jobs * 16)))
+    windows = [[str(p) for p in w] for w in _windows(paths, jobs)]
     with ctx.Pool(jobs, initializer=_init, initargs=(ws.root, options)) as pool:
-        yield from pool.imap_unordered(_work, [str(p) for p in paths], chunksize=chunk)
+        for results in pool.imap_unordered(_work, windows):
+            yield from results
 
 
 def build(ws: Workspace, paths: list[Path] | None = None, options: BuildOptions | None = None,

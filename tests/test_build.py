@@ -212,15 +212,16 @@ def test_a_failed_artifact_check_stops_that_profile(ws: Path, cli: Callable[...,
     import oemkit.checks
     from oemkit.checks.suite import CheckCase, CheckSuite
 
-    real = oemkit.checks.run_checks
+    real = oemkit.checks.run_checks_many
 
-    def fake(files: dict[str, bytes], *, profile: object, cache_dir: Path | None, **kw: object) -> CheckSuite:
-        suite = real(files, profile=profile, cache_dir=cache_dir, **kw)  # type: ignore[arg-type]
-        if getattr(profile, "variant", "") == "home-7-gb":
-            suite.cases.append(CheckCase("compiles", "firmware.oem_config.h", False, "error: expected ';'"))
-        return suite
+    def fake(inputs: list[oemkit.checks.CheckInput], *, cache_dir: Path | None) -> list[CheckSuite]:
+        suites = real(inputs, cache_dir=cache_dir)
+        for item, suite in zip(inputs, suites, strict=True):
+            if item.profile.variant == "home-7-gb":
+                suite.cases.append(CheckCase("compiles", "firmware.oem_config.h", False, "error: expected ';'"))
+        return suites
 
-    monkeypatch.setattr(oemkit.checks, "run_checks", fake)
+    monkeypatch.setattr(oemkit.checks, "run_checks_many", fake)
     r = cli("build", "voltway", "--format", "json", cwd=ws)
     assert r.code == 1
     doc = r.json()

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+import oemkit.checks as checks_pkg
 from oemkit.check import check_profile
-from oemkit.checks import CheckSuite, cache, cheader, run_checks
+from oemkit.checks import CheckCase, CheckInput, CheckSuite, cache, cheader, run_checks, run_checks_many
 from oemkit.errors import UsageError
 from oemkit.model import Profile
 from oemkit.render import render_all
+from oemkit.render.entries import Entry
 from oemkit.split import split
 from oemkit.workspace import Workspace
 
@@ -217,3 +219,104 @@ def test_hostile_text_passes_every_consumer(ws: Path) -> None:
     suite = run_checks(files, profile=profile, cache_dir=None)
     assert suite.ok, [(c.classname, c.message) for c in suite.failures]
     assert not any(c.skipped for c in suite.cases)
+
+
+# --- batches: many headers per compiler run, each judged as if it were compiled alone ---------------------------
+
+def _example_items(ws: Path) -> list[tuple[Profile, dict[str, bytes]]]:
+    return [rendered(ws, str(p.relative_to(ws))) for p in Workspace(ws).buildable()]
+
+
+def _batch(items: list[tuple[Profile, dict[str, bytes]]]) -> list[CheckSuite]:
+    return run_checks_many([CheckInput(files, profile) for profile, files in items], cache_dir=None)
+
+
+def _header(suite: CheckSuite) -> CheckCase:
+    (case,) = [c for c in suite.cases if c.classname == "firmware.oem_config.h"]
+    return case
+
+
+def test_a_batch_compiles_the_distinct_headers_in_one_compiler_run(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    items = _example_items(ws)
+    runs: list[int] = []
+    real = cheader._run_batch
+
+    def counting(cc: str, batch: list[tuple[bytes, list[Entry]]]) -> list[tuple[bool, str]]:
+        runs.append(len(batch))
+        return real(cc, batch)
+
+    monkeypatch.setattr(cheader, "_run_batch", counting)
+    monkeypatch.setattr(cheader, "run_header_check", lambda *a: pytest.fail("compiled alone"))
+    suites = _batch(items)
+    assert all(s.ok for s in suites), [(s.name, [c.message for c in s.failures]) for s in suites]
+    assert runs == [len({_header_key(files) for _, files in items})] and runs[0] > 1
+    assert all("every value asserted" in _header(s).message for s in suites)
+
+
+def _header_key(files: dict[str, bytes]) -> bytes:
+    return checks_pkg._c_code_identity(files["firmware/oem_config.h"])
+
+
+def test_in_a_batch_a_wrong_value_fails_only_its_own_header(ws: Path) -> None:
+    items = _example_items(ws)
+    files = items[1][1]
+    header = files["firmware/oem_config.h"]
+    files["firmware/oem_config.h"] = header.replace(b"OEM_CHARGING_MIN_CURRENT_A INT32_C(6)",
+                                                    b"OEM_CHARGING_MIN_CURRENT_A INT32_C(7)")
+    assert files["firmware/oem_config.h"] != header
+    suites = _batch(items)
+    assert [s.ok for s in suites] == [i != 1 for i in range(len(items))]
+    assert _header(suites[1]).message.endswith("wrong value: OEM_CHARGING_MIN_CURRENT_A")
+
+
+def test_in_a_batch_a_header_gcc_rejects_fails_with_its_own_message(ws: Path) -> None:
+    items = _example_items(ws)
+    files = items[2][1]
+    files["firmware/oem_config.h"] = files["firmware/oem_config.h"].replace(b"#endif /* OEM_CONFIG_H */",
+                                                                            b"int oops = ;\n#endif")
+    suites = _batch(items)
+    assert [s.ok for s in suites] == [i != 2 for i in range(len(items))]
+    message = _header(suites[2]).message
+    assert "rejected the header" in message and "oem_config.h" in message and "h2/" not in message
+
+
+def test_in_a_batch_a_macro_missing_from_one_header_is_not_covered_by_its_neighbour(ws: Path) -> None:
+    items = _example_items(ws)
+    files = items[1][1]
+    files["firmware/oem_config.h"] = b"\n".join(ln for ln in files["firmware/oem_config.h"].split(b"\n")
+                                                if b"OEM_HARDWARE_PHASES " not in ln)
+    suites = _batch(items)
+    assert [s.ok for s in suites] == [i != 1 for i in range(len(items))]
+    assert "OEM_HARDWARE_PHASES is missing" in _header(suites[1]).message
+
+
+@pytest.mark.parametrize("edit", [
+    (b"#define OEM_CONFIG_H", b""),  # no guard: a double include must still be harmless
+    (b"#endif /* OEM_CONFIG_H */", b"static int oem_twice;\n#endif"),  # unused static: -Werror
+    (b"#include <stdint.h>", b""),  # not self-contained
+    (b"INT32_C(", b"(int32_t)("),
+])
+def test_a_header_in_a_batch_gets_the_verdict_it_gets_alone(ws: Path, edit: tuple[bytes, bytes]) -> None:
+    items = _example_items(ws)
+    for _, files in items:
+        files["firmware/oem_config.h"] = files["firmware/oem_config.h"].replace(*edit)
+    alone = []
+    for profile, files in items:
+        cache.clear_memory()
+        alone.append(_header(run_checks(files, profile=profile, cache_dir=None)).ok)
+    cache.clear_memory()
+    assert [_header(s).ok for s in _batch(items)] == alone
+
+
+def test_batch_program_undefines_every_name_between_headers() -> None:
+    from oemkit.render.entries import Entry
+
+    def entry(name: str, value: int) -> Entry:
+        return Entry("p", name, "int", value, "x", "h", f"INT32_C({value})", None, None, None)
+
+    program = cheader.batch_program([("a.h", [entry("OEM_A", 1)], b"#define OEM_X 1\n"),
+                                     ("b.h", [entry("OEM_B", 2)], b"")])
+    between = program.split('#include "b.h"')[0]
+    for name in ("OEM_A", "OEM_B", "OEM_X", "OEM_CONFIG_H"):
+        assert f"#undef {name}\n" in between
+    assert program.index('#include "a.h"') < program.index("#include <stdio.h>")  # the first is self-contained

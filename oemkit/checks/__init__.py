@@ -13,7 +13,8 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from oemkit.model import Profile
     from oemkit.render.entries import Entry
 
-__all__ = ["CheckCase", "CheckSuite", "run_checks"]
+__all__ = ["CheckCase", "CheckInput", "CheckSuite", "run_checks", "run_checks_many"]
 
 
 def _cached_case(name: str, classname: str, key: str, cache_dir: Path | None,
@@ -73,18 +74,51 @@ def _c_code_identity(header: bytes) -> bytes:
     return _C_COMMENT.sub(b"/**/", header)
 
 
-def _header_case(files: dict[str, bytes], entries: list[Entry], cache_dir: Path | None) -> CheckCase:
-    from oemkit.checks.cheader import compiler, compiler_identity, run_header_check, test_program
+def _header_key(files: dict[str, bytes], entries: list[Entry]) -> str | None:
+    """Cache key of the header check (compiler, header code, expected values); None when nothing was rendered."""
+    from oemkit.checks.cheader import compiler, compiler_identity, test_program
 
     cc = compiler()  # a missing compiler is a usage error, raised before any result is cached
     header = files.get("firmware/oem_config.h")
-    name = "gcc -std=c11 -Wall -Wextra -Werror -pedantic: compiles, and a test program asserts every value"
     if header is None:
-        return CheckCase(name, "firmware.oem_config.h", False, "firmware/oem_config.h was not rendered")
-    program = test_program(entries)
-    key = cache.digest("c-header", compiler_identity(cc), _c_code_identity(header), program)
-    return _cached_case(name, "firmware.oem_config.h", key, cache_dir,
-                        lambda: _passed(run_header_check(cc, header, program)))
+        return None
+    return cache.digest("c-header", compiler_identity(cc), _c_code_identity(header), test_program(entries))
+
+
+def _compile_pending(items: list[_Item], cache_dir: Path | None) -> dict[str, float]:
+    """Compile every header not yet in the cache, many per compiler run; {key: seconds} of those compiled now."""
+    from oemkit.checks.cheader import compiler, run_header_checks
+
+    pending: dict[str, tuple[bytes, list[Entry]]] = {}
+    for item in items:
+        if item.header_key is not None and item.header_key not in pending \
+                and cache.lookup(item.header_key, cache_dir) is None:
+            pending[item.header_key] = (item.files["firmware/oem_config.h"], item.entries)
+    if not pending:
+        return {}
+    start = time.perf_counter()
+    outcomes = run_header_checks(compiler(), list(pending.values()))
+    share = (time.perf_counter() - start) / len(pending)
+    for key, outcome in zip(pending, outcomes, strict=True):
+        cache.store(key, cache_dir, _passed(outcome))
+    return dict.fromkeys(pending, share)
+
+
+_HEADER_CASE = "gcc -std=c11 -Wall -Wextra -Werror -pedantic: compiles, and a test program asserts every value"
+
+
+def _header_case(item: _Item, cache_dir: Path | None, fresh: dict[str, float]) -> CheckCase:
+    if item.header_key is None:
+        return CheckCase(_HEADER_CASE, "firmware.oem_config.h", False, "firmware/oem_config.h was not rendered")
+    seconds = fresh.pop(item.header_key, None)  # compiled for this item (later twins report a cache hit)
+    outcome = cache.lookup(item.header_key, cache_dir)
+    if outcome is None:  # evicted from memory and no cache folder: compile it alone
+        from oemkit.checks.cheader import compiler, run_header_check, test_program
+
+        return _cached_case(_HEADER_CASE, "firmware.oem_config.h", item.header_key, cache_dir, lambda: _passed(
+            run_header_check(compiler(), item.files["firmware/oem_config.h"], test_program(item.entries))))
+    ok, message, skipped = outcome
+    return CheckCase(_HEADER_CASE, "firmware.oem_config.h", ok, message, seconds or 0.0, skipped, seconds is None)
 
 
 def _kconfig_case(files: dict[str, bytes], entries: list[Entry], cache_dir: Path | None) -> CheckCase:
@@ -210,6 +244,28 @@ def _secrets_case(files: dict[str, bytes], profile_data: dict[str, Any]) -> Chec
                      f"references only ({', '.join(names) or 'no secrets named'})")
 
 
+@dataclass
+class _Item:
+    """One profile's checks in the making."""
+
+    files: dict[str, bytes]
+    profile: Profile
+    firmware: dict[str, Any]
+    software: dict[str, Any]
+    entries: list[Entry]
+    header_key: str | None
+
+
+def _item(files: dict[str, bytes], profile: Profile, documents: tuple[dict[str, Any], dict[str, Any]] | None,
+          ) -> _Item:
+    from oemkit.render.entries import firmware_entries
+    from oemkit.split import split
+
+    firmware, software = documents if documents is not None else split(profile)
+    entries = firmware_entries(firmware, {})
+    return _Item(files, profile, firmware, software, entries, _header_key(files, entries))
+
+
 def run_checks(files: dict[str, bytes], *, profile: Profile, cache_dir: Path | None,
                documents: tuple[dict[str, Any], dict[str, Any]] | None = None) -> CheckSuite:
     """Check the rendered ``files`` of ``profile`` with their real consumers.
@@ -217,21 +273,41 @@ def run_checks(files: dict[str, bytes], *, profile: Profile, cache_dir: Path | N
     ``documents`` is ``split(profile)`` when the caller already has it (the build does), so the
     per-profile path splits once. Raises :class:`oemkit.errors.UsageError` when no C compiler is installed.
     """
-    from oemkit.render import bundle_id, ocpp_version
-    from oemkit.render.entries import firmware_entries
-    from oemkit.split import split
+    return run_checks_many([CheckInput(files, profile, documents)], cache_dir=cache_dir)[0]
 
-    firmware, software = documents if documents is not None else split(profile)
-    entries = firmware_entries(firmware, {})
-    version = ocpp_version(profile)
-    suite = CheckSuite(bundle_id(profile))
-    suite.cases.append(_header_case(files, entries, cache_dir))
-    suite.cases.append(_kconfig_case(files, entries, cache_dir))
-    suite.cases.append(_document_case(files, "firmware/params.json", firmware, "firmware-params.schema.json",
-                                      cache_dir))
-    suite.cases.append(_document_case(files, "software/config.json", software, "software-config.schema.json",
-                                      cache_dir))
-    suite.cases.append(_provisioning_case(files, version, cache_dir))
-    suite.cases.append(_rollout_case(files, version, cache_dir))
-    suite.cases.append(_secrets_case(files, profile.model_dump(mode="json")))
-    return suite
+
+@dataclass(frozen=True)
+class CheckInput:
+    """What :func:`run_checks_many` checks for one profile (``documents``: its split, when known)."""
+
+    files: dict[str, bytes]
+    profile: Profile
+    documents: tuple[dict[str, Any], dict[str, Any]] | None = None
+
+
+def run_checks_many(inputs: Sequence[CheckInput], *, cache_dir: Path | None) -> list[CheckSuite]:
+    """:func:`run_checks` for several profiles at once: the headers not in the cache compile in batches.
+
+    A compiler run costs tens of milliseconds however small the header, so a build hands its profiles
+    over a window at a time; the results are the same as checking each profile alone.
+    """
+    from oemkit.render import bundle_id, ocpp_version
+
+    items = [_item(i.files, i.profile, i.documents) for i in inputs]
+    fresh = _compile_pending(items, cache_dir)
+    suites = []
+    for item in items:
+        files, profile = item.files, item.profile
+        version = ocpp_version(profile)
+        suite = CheckSuite(bundle_id(profile))
+        suite.cases.append(_header_case(item, cache_dir, fresh))
+        suite.cases.append(_kconfig_case(files, item.entries, cache_dir))
+        suite.cases.append(_document_case(files, "firmware/params.json", item.firmware,
+                                          "firmware-params.schema.json", cache_dir))
+        suite.cases.append(_document_case(files, "software/config.json", item.software,
+                                          "software-config.schema.json", cache_dir))
+        suite.cases.append(_provisioning_case(files, version, cache_dir))
+        suite.cases.append(_rollout_case(files, version, cache_dir))
+        suite.cases.append(_secrets_case(files, profile.model_dump(mode="json")))
+        suites.append(suite)
+    return suites

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["Outcome", "cached", "clear_memory", "digest"]
+__all__ = ["Outcome", "cached", "clear_memory", "digest", "lookup", "store"]
 
 #: (ok, message, skipped)
 Outcome = tuple[bool, str, bool]
@@ -64,19 +64,37 @@ def _write(cache_dir: Path, key: str, outcome: Outcome) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-def cached(key: str, cache_dir: Path | None, compute: Callable[[], Outcome]) -> tuple[Outcome, bool]:
-    """The outcome for ``key``: from memory, from ``cache_dir``, or computed (and stored). Second: was it cached."""
+def lookup(key: str, cache_dir: Path | None) -> Outcome | None:
+    """The stored outcome for ``key`` (memory first, then ``cache_dir``), or None."""
     hit = _MEMORY.get(key)
     if hit is None and cache_dir is not None:
         hit = _read(cache_dir, key)
     if hit is not None:
         _MEMORY[key] = hit
         _MEMORY.move_to_end(key)
-        return hit, True
-    outcome = compute()
+        _trim()
+    return hit
+
+
+def store(key: str, cache_dir: Path | None, outcome: Outcome) -> None:
+    """Remember ``outcome`` for ``key`` in memory and, when given, in ``cache_dir``."""
     _MEMORY[key] = outcome
-    if len(_MEMORY) > _MEMORY_SIZE:
-        _MEMORY.popitem(last=False)
+    _MEMORY.move_to_end(key)
+    _trim()
     if cache_dir is not None:
         _write(cache_dir, key, outcome)
+
+
+def _trim() -> None:
+    while len(_MEMORY) > _MEMORY_SIZE:
+        _MEMORY.popitem(last=False)
+
+
+def cached(key: str, cache_dir: Path | None, compute: Callable[[], Outcome]) -> tuple[Outcome, bool]:
+    """The outcome for ``key``: from memory, from ``cache_dir``, or computed (and stored). Second: was it cached."""
+    hit = lookup(key, cache_dir)
+    if hit is not None:
+        return hit, True
+    outcome = compute()
+    store(key, cache_dir, outcome)
     return outcome, False
