@@ -320,3 +320,60 @@ def test_batch_program_undefines_every_name_between_headers() -> None:
     for name in ("OEM_A", "OEM_B", "OEM_X", "OEM_CONFIG_H"):
         assert f"#undef {name}\n" in between
     assert program.index('#include "a.h"') < program.index("#include <stdio.h>")  # the first is self-contained
+
+
+# --- one parsed Kconfig tree serves the fragments of a build ------------------------------------------------------
+
+def test_kconfig_trees_that_differ_in_comments_only_parse_once(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kconfiglib
+
+    from oemkit.checks import kconfig
+
+    kconfig._tree.cache_clear()
+    parses: list[str] = []
+    real = kconfiglib.Kconfig
+
+    def counting(*args: object, **kwargs: object) -> object:
+        parses.append(str(args[0]))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kconfiglib, "Kconfig", counting)
+    items = _example_items(ws)
+    profile, files = items[0]
+    twin = dict(files)  # the same tree with other comments (another bundle id), and another value
+    twin["firmware/Kconfig"] = files["firmware/Kconfig"].replace(b"# Kconfig for ", b"# Kconfig (twin) for ")
+    twin["firmware/oem.conf"] = files["firmware/oem.conf"].replace(b"=16\n", b"=17\n")
+    assert all(twin[f] != files[f] for f in ("firmware/Kconfig", "firmware/oem.conf"))
+    items.append((profile, twin))
+    suites = _batch(items)
+    assert all(s.ok for s in suites[:-1])
+    assert "expected '16'" in failed(suites[-1], "firmware.oem.conf")  # the twin's own fragment was loaded
+    trees = {checks_pkg._kconfig_code(files["firmware/Kconfig"]) for _, files in items}
+    assert len(parses) == len(trees) == len(items) - 1
+
+
+def test_a_kept_kconfig_tree_forgets_the_previous_fragment(ws: Path) -> None:
+    from oemkit.checks import kconfig
+
+    kconfig._tree.cache_clear()
+    profile, files = rendered(ws, AMPERA_DE)
+    good = files["firmware/oem.conf"]
+    assert run_checks(files, profile=profile, cache_dir=None).ok
+    # a warning of one load must not stay for the next, nor a value of one fragment fill a gap in the next
+    files["firmware/oem.conf"] = good + b"\nCONFIG_OEM_NO_SUCH_SYMBOL=1\n"
+    assert "undefined symbol" in failed(run_checks(files, profile=profile, cache_dir=None), "firmware.oem.conf")
+    files["firmware/oem.conf"] = good.replace(b"CONFIG_OEM_CHARGING_MAX_CURRENT_A=16\n", b"")
+    message = failed(run_checks(files, profile=profile, cache_dir=None), "firmware.oem.conf")
+    assert "not assigned" in message and "undefined symbol" not in message
+    files["firmware/oem.conf"] = good
+    cache.clear_memory()
+    assert run_checks(files, profile=profile, cache_dir=None).ok
+    assert kconfig._tree.cache_info().currsize == 1
+
+
+def test_a_kconfig_comment_that_joins_lines_is_parsed_as_written(ws: Path) -> None:
+    from oemkit.checks import _kconfig_code
+
+    text = b"# a comment \\\nconfig OEM_X\n\tbool\n"
+    assert _kconfig_code(text) == text
+    assert _kconfig_code(b"# for bundle a\nconfig OEM_X\n") == b"#\nconfig OEM_X\n"

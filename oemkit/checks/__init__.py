@@ -56,6 +56,18 @@ def _load_json(files: dict[str, bytes], path: str) -> tuple[Any, str]:
 
 _C_COMMENT = re.compile(rb"/\*(.*?)\*/", re.DOTALL)
 _KCONFIG_COMMENT = re.compile(rb"(?m)^#(?! CONFIG_[A-Za-z0-9_]+ is not set$)[^\n]*\n")
+_KCONFIG_SPLICE = re.compile(rb"(?m)^#[^\n]*\\\r?\n")
+
+
+def _kconfig_code(data: bytes) -> bytes:
+    """Kconfig text with each comment line emptied to ``#`` (line numbers kept), when that is plainly inert.
+
+    Comment lines (bundle id, provenance) cannot change what kconfiglib loads. A comment line that ends
+    in a backslash would join the next line, so such text is kept whole.
+    """
+    if _KCONFIG_SPLICE.search(data):
+        return data
+    return _KCONFIG_COMMENT.sub(b"#\n", data)
 
 
 def _c_code_identity(header: bytes) -> bytes:
@@ -129,10 +141,11 @@ def _kconfig_case(files: dict[str, bytes], entries: list[Entry], cache_dir: Path
     if tree is None or fragment is None:
         return CheckCase(name, "firmware.oem.conf", False, "firmware/Kconfig or firmware/oem.conf was not rendered")
     expected = "\n".join(f"{e.name}={e.kind}:{e.value!r}" for e in entries)
-    # Comment lines (bundle id, provenance) cannot change what kconfiglib loads: key on the rest.
-    key = cache.digest("kconfig", _KCONFIG_COMMENT.sub(b"", tree), _KCONFIG_COMMENT.sub(b"", fragment), expected)
+    code = _kconfig_code(tree)
+    key = cache.digest("kconfig", code, _kconfig_code(fragment), expected)
+    # The tree is parsed from its code, so the trees of a build (same code, other comments) parse once.
     return _cached_case(name, "firmware.oem.conf", key, cache_dir,
-                        lambda: _passed(run_kconfig_check(tree, fragment, entries)))
+                        lambda: _passed(run_kconfig_check(code, fragment, entries)))
 
 
 def _document_case(files: dict[str, bytes], path: str, expected: dict[str, Any], schema: str,

@@ -8,9 +8,11 @@ that was clamped or ignored without a warning, and a string whose escaping chang
 
 from __future__ import annotations
 
+import functools
+import os
+import shutil
 import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,37 +32,71 @@ def expected_value(entry: Entry) -> str:
     return str(entry.value)
 
 
-def run_kconfig_check(tree: bytes, fragment: bytes, entries: Iterable[Entry]) -> tuple[bool, str]:
-    """(ok, message) of loading the fragment against the tree."""
-    import kconfiglib
+class _Tree:
+    """A parsed Kconfig tree kept for the next fragments: parsing costs far more than loading a fragment."""
 
-    problems: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="oemkit-kconfig-") as tmp:
-        folder = Path(tmp)
-        (folder / "Kconfig").write_bytes(tree)
-        (folder / "oem.conf").write_bytes(fragment)
+    def __init__(self, tree: bytes) -> None:
+        import kconfiglib
+
+        self.folder = tempfile.mkdtemp(prefix="oemkit-kconfig-")
         try:
-            kconf = kconfiglib.Kconfig(str(folder / "Kconfig"), warn_to_stderr=False)
-        except kconfiglib.KconfigError as exc:
-            return False, f"kconfiglib cannot parse firmware/Kconfig: {exc}".replace(str(folder) + "/", "")
-        kconf.warn_assign_undef = True
-        kconf.warn_assign_override = True
-        kconf.warn_assign_redun = True
-        kconf.load_config(str(folder / "oem.conf"))
-        for entry in entries:
-            if entry.kconfig_type is None:
-                continue
-            sym = kconf.syms.get(entry.name)
-            if sym is None or sym.nodes == []:
-                problems.append(f"{entry.name} is not declared in firmware/Kconfig")
-                continue
-            want = expected_value(entry)
-            got = sym.str_value  # evaluating it also raises range warnings
-            if sym.user_value is None:
-                problems.append(f"CONFIG_{entry.name} is not assigned in firmware/oem.conf")
-            elif got != want:
-                problems.append(f"CONFIG_{entry.name} is {got!r} after loading, expected {want!r}")
-        problems = [w.replace(str(folder) + "/", "") for w in kconf.warnings] + problems
+            path = os.path.join(self.folder, "Kconfig")
+            with open(path, "wb") as fh:
+                fh.write(tree)
+            self.error = ""
+            try:
+                self.kconf = kconfiglib.Kconfig(path, warn_to_stderr=False)
+            except kconfiglib.KconfigError as exc:
+                self.error = f"kconfiglib cannot parse firmware/Kconfig: {exc}".replace(self.folder + "/", "")
+                return
+            self.parse_warnings = list(self.kconf.warnings)
+            self.kconf.warn_assign_undef = True
+            self.kconf.warn_assign_override = True
+            self.kconf.warn_assign_redun = True
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def load(self, fragment: bytes, entries: Iterable[Entry]) -> list[str]:
+        """Problems of loading ``fragment`` (``replace=True`` clears the previous fragment's values first)."""
+        kconf = self.kconf
+        kconf.warnings = list(self.parse_warnings)
+        with tempfile.TemporaryDirectory(prefix="oemkit-kconfig-") as tmp:
+            conf = os.path.join(tmp, "oem.conf")
+            with open(conf, "wb") as fh:
+                fh.write(fragment)
+            kconf.load_config(conf, replace=True)
+            problems: list[str] = []
+            for entry in entries:
+                if entry.kconfig_type is None:
+                    continue
+                sym = kconf.syms.get(entry.name)
+                if sym is None or sym.nodes == []:
+                    problems.append(f"{entry.name} is not declared in firmware/Kconfig")
+                    continue
+                want = expected_value(entry)
+                got = sym.str_value  # evaluating it also raises range warnings
+                if sym.user_value is None:
+                    problems.append(f"CONFIG_{entry.name} is not assigned in firmware/oem.conf")
+                elif got != want:
+                    problems.append(f"CONFIG_{entry.name} is {got!r} after loading, expected {want!r}")
+            return [w.replace(tmp + "/", "").replace(self.folder + "/", "") for w in kconf.warnings] + problems
+
+
+@functools.lru_cache(maxsize=32)  # a build has a few tree shapes (product x connectors)
+def _tree(tree: bytes) -> _Tree:
+    return _Tree(tree)
+
+
+def run_kconfig_check(tree: bytes, fragment: bytes, entries: Iterable[Entry]) -> tuple[bool, str]:
+    """(ok, message) of loading the fragment against the tree.
+
+    Trees of one build differ in their comments only (bundle id, source), so the parsed tree is kept
+    (keyed on the tree's bytes: a different tree is parsed anew) and only the fragment is loaded per check.
+    """
+    parsed = _tree(tree)
+    if parsed.error:
+        return False, parsed.error
+    problems = parsed.load(fragment, entries)
     if problems:
         return False, "kconfiglib: " + "\n".join(problems)
     return True, "oem.conf loads against Kconfig with no warning and every value as set"
