@@ -2,9 +2,14 @@
 
 ``extends`` paths are relative to the file that declares them and resolved depth-first, left to
 right, the file itself last. Missing files, cycles, non-regular files, paths (or symlinks) that
-leave the workspace and chains longer than :data:`MAX_EXTENDS_DEPTH` are findings. Parsed files
-are cached by (real path, size, mtime) in a bounded cache so base layers are parsed once per
-process without holding the whole portfolio.
+leave the workspace and chains longer than :data:`MAX_EXTENDS_DEPTH` are findings.
+
+Two bounded per-process caches keyed by content (so an edited file is never served stale): parsed
+files by (workspace-relative name, sha256 of the bytes), and merged chains by the names and sha256s
+of every file in them (:data:`_ChainKey`). Every file is still located, checked and read on each
+call, so findings never come from a cache; what is saved is parsing and merging, and the
+provenance table and rule tables derived from a merged profile (:meth:`Resolved.derived`) once per
+content, e.g. when HYG-ALWAYS-OVERRIDDEN indexes a profile's siblings and they are checked later.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ import hashlib
 import os
 import stat
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from oemkit.digest import inputs_digest
 from oemkit.errors import Finding
@@ -36,6 +42,27 @@ MAX_EXTENDS_DEPTH = 16
 MAX_LAYERS = 64
 _SRC = "oemkit profile format: extends"
 _CACHE_SIZE = 256
+#: Merged chains kept. A partner folder's variants are resolved together by HYG-ALWAYS-OVERRIDDEN
+#: shortly before they are checked one by one, so a window of a few folders is enough.
+_MERGED_SIZE = 256
+
+_T = TypeVar("_T")
+
+
+class _Merged:
+    """A merged chain, shared by every :class:`Resolved` of the same content, and what is derived from it."""
+
+    __slots__ = ("derived", "prov", "tree")
+
+    def __init__(self, tree: MapNode) -> None:
+        self.tree = tree
+        self.prov: dict[str, TNode] | None = None
+        self.derived: dict[Callable[..., Any], Any] = {}
+
+
+#: Identity of a merged chain: a file's workspace-relative name, its sha256 and its parents' keys in
+#: ``extends`` order. The merged tree is a function of these alone (the strategies are the model's).
+_ChainKey = tuple[str, str, tuple[Any, ...]]
 
 
 @dataclass
@@ -49,6 +76,8 @@ class Resolved:
     inputs_sha256: str = ""
     _data: Any = None
     _prov: dict[str, TNode] | None = None
+    _shared: _Merged | None = field(default=None, repr=False, compare=False)
+    _derived: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -65,8 +94,25 @@ class Resolved:
     def prov(self) -> dict[str, TNode]:
         """Dotted path -> node with origin and overridden chain."""
         if self._prov is None:
-            self._prov = provenance(self.tree) if self.tree is not None else {}
+            shared = self._shared
+            if shared is None:
+                self._prov = provenance(self.tree) if self.tree is not None else {}
+            else:
+                if shared.prov is None:
+                    shared.prov = provenance(shared.tree)
+                self._prov = shared.prov
         return self._prov
+
+    def derived(self, compute: Callable[[Resolved], _T]) -> _T:
+        """``compute(self)``, computed once per content (shared with every Resolved of the same files).
+
+        For tables that are a function of the resolved profile alone (the rules' per-leaf tables);
+        the result is shared, so callers must not change it.
+        """
+        store = self._shared.derived if self._shared is not None else self._derived
+        if compute not in store:
+            store[compute] = compute(self)
+        return cast(_T, store[compute])
 
     @property
     def buildable(self) -> bool:
@@ -96,12 +142,14 @@ def role_of(file: str) -> str:
     return "other"
 
 
-_cache: OrderedDict[tuple[str, int, int, int], tuple[MapNode | LoadFailure, str]] = OrderedDict()
+_cache: OrderedDict[tuple[str, str], MapNode | LoadFailure] = OrderedDict()
+_merged: OrderedDict[_ChainKey, _Merged] = OrderedDict()
 
 
 def clear_cache() -> None:
-    """Forget parsed files (tests, long-running processes)."""
+    """Forget parsed files and merged chains (tests, long-running processes)."""
     _cache.clear()
+    _merged.clear()
 
 
 def _fail(rule: str, origin: Origin, message: str, hint: str, path: str = "extends") -> Finding:
@@ -109,26 +157,28 @@ def _fail(rule: str, origin: Origin, message: str, hint: str, path: str = "exten
                    path=path, message=message, hint=hint, source=_SRC)
 
 
-def _parse_file(path: Path, rel: str, st: os.stat_result) -> tuple[MapNode | LoadFailure, str]:
-    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ino)
-    hit = _cache.get(key)
-    if hit is not None:
-        _cache.move_to_end(key)
-        return hit
+def _parse_file(path: str, rel: str) -> tuple[MapNode | LoadFailure, str]:
+    # Always read: hashing a profile costs microseconds, and the bytes (not the mtime) are the key.
     with open(path, "rb") as fh:
         data = fh.read(MAX_FILE_BYTES + 1)
     digest = hashlib.sha256(data).hexdigest()
+    key = (rel, digest)  # the name too: origins in the tree carry it
+    hit = _cache.get(key)
+    if hit is not None:
+        _cache.move_to_end(key)
+        return hit, digest
+    result: MapNode | LoadFailure
     try:
         tree = parse_bytes(data, rel)
         assert isinstance(tree, MapNode)
         check_ids(tree)
-        result: tuple[MapNode | LoadFailure, str] = (tree, digest)
+        result = tree
     except LoadFailure as exc:
-        result = (exc, digest)
+        result = exc
     _cache[key] = result
     if len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
-    return result
+    return result, digest
 
 
 def check_ids(node: TNode, spath: str = "", strategies: dict[str, str] | None = None) -> None:
@@ -182,11 +232,11 @@ class _Resolver:
         self.strategies = merge_strategies()
         self.layers = 0
 
-    def open(self, path: Path, origin: Origin | None) -> MapNode | None:
-        rel = self.ws.rel(path)
+    def open(self, path: str, rel: str, real: str, origin: Origin | None) -> tuple[MapNode, str] | None:
+        """The parsed file and its sha256, or None with a finding."""
         where = origin or Origin(rel, 1, 1)
         key = "extends" if origin is not None else ""
-        if not self.ws.contains(path):
+        if not self.ws.contains_real(real):
             self.findings.append(_fail("EXTENDS-ESCAPE", where, f"'{rel}' is outside the workspace "
                                        f"({self.ws.root}).", "extend only files under profiles/; copy a shared "
                                        "file into the workspace instead of linking to it.", key))
@@ -211,7 +261,7 @@ class _Resolver:
                                        "split it into layers with 'extends' or remove pasted data.", ""))
             return None
         try:
-            tree, digest = _parse_file(path, rel, st)
+            tree, digest = _parse_file(path, rel)
         except OSError as exc:
             self.findings.append(_fail("EXTENDS-UNREADABLE", where, f"'{rel}' cannot be read: {exc.strerror}.",
                                        "fix the file's permissions.", key))
@@ -220,7 +270,7 @@ class _Resolver:
         if isinstance(tree, LoadFailure):
             self.findings.append(tree.finding)
             return None
-        return tree
+        return tree, digest
 
     def extends_of(self, tree: MapNode, rel: str) -> list[tuple[str, Origin]] | None:
         node = tree.items.get("extends")
@@ -237,11 +287,16 @@ class _Resolver:
             return None
         return [(i.value, i.origin) for i in node.items if isinstance(i, Leaf)]
 
-    def resolve(self, path: Path, origin: Origin | None, stack: tuple[str, ...]) -> MapNode | None:
+    def resolve(self, path: str, origin: Origin | None, stack: tuple[str, ...]) -> tuple[_ChainKey, _Merged] | None:
+        """The merged chain of ``path`` (normalised), or None with findings.
+
+        Every file is located and read each time (so findings are always fresh); only the merge is
+        taken from :data:`_merged` when the chain's names and contents are unchanged.
+        """
         rel = self.ws.rel(path)
-        real = os.path.realpath(path)
+        real = self.ws.real(path)
         if real in stack:
-            chain = " -> ".join([self.ws.rel(Path(p)) for p in (*stack[stack.index(real):], real)])
+            chain = " -> ".join([self.ws.rel(p) for p in (*stack[stack.index(real):], real)])
             assert origin is not None
             self.findings.append(_fail("EXTENDS-CYCLE", origin, f"'extends' forms a cycle: {chain}.",
                                        "remove one of the links so that each file extends only more general ones."))
@@ -259,31 +314,44 @@ class _Resolver:
                                            "for one profile.", "extend each file once; a profile needs a product "
                                            "family, a region pack and the partner's files."))
             return None
-        tree = self.open(path, origin)
-        if tree is None:
+        opened = self.open(path, rel, real, origin)
+        if opened is None:
             return None
-        parents = self.extends_of(tree, rel)
-        if parents is None:
+        tree, digest = opened
+        targets = self.extends_of(tree, rel)
+        if targets is None:
             return None
-        result: TNode | None = None
+        parents: list[tuple[_ChainKey, _Merged]] = []
         failed = False
-        for target, where in parents:
+        folder = os.path.dirname(path)
+        for target, where in targets:
             if os.path.isabs(target):
                 self.findings.append(_fail("EXTENDS-ESCAPE", where, f"'{target}' is an absolute path.",
                                            "use a path relative to this file, inside the workspace."))
                 failed = True
                 continue
-            parent = self.resolve(Path(os.path.normpath(path.parent / target)), where, (*stack, real))
+            parent = self.resolve(os.path.normpath(os.path.join(folder, target)), where, (*stack, real))
             if parent is None:
                 failed = True
                 continue
-            result = merge(result, _without_extends(parent), "", self.strategies)
+            parents.append(parent)
         if failed:
             return None
         self.files.append(rel)
+        key: _ChainKey = (rel, digest, tuple(k for k, _ in parents))
+        hit = _merged.get(key)
+        if hit is not None:
+            _merged.move_to_end(key)
+            return key, hit
+        result: TNode | None = None
+        for _, done in parents:
+            result = merge(result, _without_extends(done.tree), "", self.strategies)
         merged = merge(result, tree, "", self.strategies)
         assert isinstance(merged, MapNode)
-        return merged
+        entry = _merged[key] = _Merged(merged)
+        if len(_merged) > _MERGED_SIZE:
+            _merged.popitem(last=False)
+        return key, entry
 
 
 def _without_extends(tree: MapNode) -> MapNode:
@@ -297,9 +365,10 @@ def resolve(ws: Workspace, path: Path) -> Resolved:
     """Resolve one profile file; problems become findings on the returned object."""
     rel = ws.rel(path)
     resolver = _Resolver(ws)
-    tree = resolver.resolve(path, None, ())
-    return Resolved(path=rel, tree=tree if not resolver.findings else None, files=resolver.files,
-                    findings=resolver.findings, inputs_sha256=inputs_digest(resolver.digests))
+    top = resolver.resolve(os.fspath(path), None, ())
+    shared = top[1] if top is not None and not resolver.findings else None
+    return Resolved(path=rel, tree=shared.tree if shared is not None else None, files=resolver.files,
+                    findings=resolver.findings, inputs_sha256=inputs_digest(resolver.digests), _shared=shared)
 
 
 def asset_path(ws: Workspace, resolved: Resolved, key: str) -> Path | None:

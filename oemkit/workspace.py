@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from oemkit.errors import UsageError
@@ -57,28 +58,79 @@ def find_workspace(start: Path | None = None, explicit: Path | None = None) -> W
 
 @dataclass(frozen=True)
 class Workspace:
-    """A resolved workspace root."""
+    """A resolved workspace root.
+
+    Path questions (:meth:`rel`, :meth:`real`, :meth:`contains`) are answered with string operations
+    and a memo of folders' real paths kept by this object: a check run asks them for every file of
+    every profile, and ``os.path.realpath`` costs one ``lstat`` per path component. Folders are taken
+    not to be re-linked during one run (one Workspace object); the file itself is always looked at.
+    """
 
     root: Path
+    _real_dirs: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _strings: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The string forms below assume POSIX separators and an absolute root; else pathlib answers.
+        text = str(self.root)
+        object.__setattr__(self, "_strings", os.sep == "/" and text.startswith("/") and not text.startswith("//"))
 
     @property
     def profiles(self) -> Path:
         return self.root / "profiles"
 
-    def rel(self, path: Path) -> str:
-        """Workspace-relative POSIX path (as findings show it); absolute if outside."""
-        try:
-            return PurePosixPath(Path(os.path.abspath(path)).relative_to(self.root)).as_posix()
-        except ValueError:
-            return str(path)
+    def rel(self, path: str | os.PathLike[str]) -> str:
+        """Workspace-relative POSIX path (as findings show it); as given if outside."""
+        text = os.fspath(path)
+        if not self._strings:
+            try:
+                return PurePosixPath(Path(os.path.abspath(text)).relative_to(self.root)).as_posix()
+            except ValueError:
+                return str(Path(text))
+        absolute = os.path.abspath(text)
+        root = str(self.root)
+        if absolute == root:
+            return "."
+        prefix = root if root.endswith("/") else root + "/"
+        if absolute.startswith(prefix) and not absolute.startswith("//"):  # pathlib: '//' is another root
+            return absolute[len(prefix):]
+        return str(Path(text))
 
-    def contains(self, path: Path) -> bool:
-        """True when the real path (symlinks followed) is inside the workspace."""
+    def _real_dir(self, folder: str) -> str:
+        hit = self._real_dirs.get(folder)
+        if hit is None:
+            hit = self._real_dirs[folder] = os.path.realpath(folder)
+        return hit
+
+    def real(self, path: str | os.PathLike[str]) -> str:
+        """``os.path.realpath(path)``, with the real path of the folder memoised (one ``lstat`` a call)."""
+        text = os.fspath(path)
+        if not self._strings or not text.startswith("/") or os.path.normpath(text) != text:
+            return os.path.realpath(text)  # relative or with '..': realpath resolves links before '..'
+        folder, name = os.path.split(text)
+        if not name:
+            return os.path.realpath(text)
+        candidate = os.path.join(self._real_dir(folder), name)
         try:
-            Path(os.path.realpath(path)).relative_to(os.path.realpath(self.root))
-        except ValueError:
-            return False
-        return True
+            link = stat.S_ISLNK(os.lstat(candidate).st_mode)
+        except OSError:
+            return candidate  # as realpath: a missing name is kept as written
+        return os.path.realpath(candidate) if link else candidate
+
+    def contains_real(self, real: str) -> bool:
+        """True when ``real`` (a path from :meth:`real`) is inside the workspace's real root."""
+        root = self._real_dir(os.fspath(self.root))
+        if not self._strings:
+            try:
+                Path(real).relative_to(root)
+            except ValueError:
+                return False
+            return True
+        return real == root or real.startswith(root if root.endswith("/") else root + "/")
+
+    def contains(self, path: str | os.PathLike[str]) -> bool:
+        """True when the real path (symlinks followed) is inside the workspace."""
+        return self.contains_real(self.real(path))
 
     def templates_dir(self) -> Path:
         own = self.root / "templates"
