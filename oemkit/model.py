@@ -33,7 +33,9 @@ __all__ = [
 ]
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-_HTTPS = r"^https://[^\s/$.?#][^\s]*$"
+# "\$" inside a class is a plain "$" everywhere; written escaped so that no validator that rewrites an
+# end-of-string "$" (fastjsonschema turns it into "\Z") can touch it.
+_HTTPS = r"^https://[^\s/\$.?#][^\s]*$"
 
 
 class SecretRef(BaseModel):
@@ -229,7 +231,7 @@ class Ocpp(BaseModel):
     model_config = STRICT
     version: Literal["1.6J", "2.0.1"] = leaf("OCPP version (quote it: \"2.0.1\").", "software", "reboot")
     csms_url: str = leaf("CSMS websocket URL: wss://... (ws:// only with security_profile 1).", "software",
-                         "reboot", pattern=r"^wss?://[^\s/$.?#][^\s]*$", max_length=512)
+                         "reboot", pattern=r"^wss?://[^\s/\$.?#][^\s]*$", max_length=512)
     security_profile: Literal[1, 2, 3] = leaf("OCPP security profile (1: basic auth, 2: TLS + basic auth, "
                                               "3: TLS client certificates).", "software", "reboot")
     heartbeat_interval_s: int = leaf("Heartbeat interval (s).", "software", "hot", 300, ge=30, le=86400)

@@ -13,13 +13,15 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 
-__all__ = ["PLACEHOLDER_RE", "fill_placeholders", "ocpp_errors", "ocpp_schemas_digest", "schema_digest",
-           "schema_errors", "software_schema_validator"]
+__all__ = ["PLACEHOLDER_RE", "SchemaValidator", "fill_placeholders", "ocpp_errors", "ocpp_schemas_digest",
+           "schema_digest", "schema_errors", "software_schema_validator"]
 
 PLACEHOLDER_RE = re.compile(r"^\$\{(secret|rollout|firmware):([A-Za-z0-9_]+)\}$")
 
@@ -52,15 +54,43 @@ def fill_placeholders(value: Any, unknown: list[str]) -> Any:
     return value
 
 
+class SchemaValidator:
+    """jsonschema's verdict on a schema, fast: a compiled fastjsonschema validator screens each document.
+
+    jsonschema stays the authority. A document the compiled validator accepts is valid (it is at least
+    as strict on oemkit's and the OCPP schemas: tests/test_checks_fast.py checks that on thousands of
+    mutated documents); one it rejects is handed to jsonschema, whose errors (all of them, readable)
+    are the result. A schema fastjsonschema cannot compile is always checked by jsonschema alone.
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        cls = jsonschema.validators.validator_for(schema)
+        self.jsonschema = cls(schema, format_checker=cls.FORMAT_CHECKER)
+        self.fast: Callable[[Any], Any] | None
+        try:
+            self.fast = fastjsonschema.compile(schema, use_default=False)  # never fill in defaults
+        except Exception:  # an optional speed-up: any failure to compile means "use jsonschema"
+            self.fast = None
+
+    def errors(self, doc: Any, root: str = "(document)") -> list[str]:
+        """Readable errors of ``doc`` (path: message; ``root`` names the top), in a stable order; [] when valid."""
+        if self.fast is not None:
+            try:
+                self.fast(doc)
+                return []
+            except fastjsonschema.JsonSchemaException:
+                pass
+        return [f"{'/'.join(map(str, e.absolute_path)) or root}: {e.message}"
+                for e in sorted(self.jsonschema.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
+
+
 @functools.cache
-def _ocpp_validator(version: str, action: str) -> jsonschema.protocols.Validator:
+def _ocpp_validator(version: str, action: str) -> SchemaValidator:
     """Validator of a CSMS -> charger request of ``action`` from the ``ocpp`` package's schema files."""
     folder = {"1.6": "v16", "2.0.1": "v201"}[version]
     name = f"{action}.json" if version == "1.6" else f"{action}Request.json"
     text = (resources.files("ocpp") / folder / "schemas" / name).read_text(encoding="utf-8-sig")
-    schema = json.loads(text)
-    cls = jsonschema.validators.validator_for(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return SchemaValidator(json.loads(text))
 
 
 def ocpp_errors(version: str, action: str, payload: Any) -> list[str]:
@@ -71,22 +101,18 @@ def ocpp_errors(version: str, action: str, payload: Any) -> list[str]:
         validator = _ocpp_validator(version, action)
     except (KeyError, FileNotFoundError):
         return [f"no OCPP {version} schema for action {action!r}"]
-    errors = [f"{'/'.join(map(str, e.absolute_path)) or '(payload)'}: {e.message}"
-              for e in sorted(validator.iter_errors(filled), key=lambda e: list(map(str, e.absolute_path)))]
-    return [f"unknown reference {u!r}" for u in unknown] + errors
+    return [f"unknown reference {u!r}" for u in unknown] + validator.errors(filled, "(payload)")
 
 
 @functools.cache
-def software_schema_validator(name: str) -> jsonschema.protocols.Validator | None:
+def software_schema_validator(name: str) -> SchemaValidator | None:
     """Validator of a document schema from ``oemkit.split.SCHEMAS`` (None while it is not there yet)."""
     from oemkit import split
 
     schemas = getattr(split, "SCHEMAS", None)
     if not isinstance(schemas, dict) or name not in schemas:
         return None
-    schema = schemas[name]()
-    cls = jsonschema.validators.validator_for(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return SchemaValidator(schemas[name]())
 
 
 @functools.cache
@@ -111,7 +137,6 @@ def ocpp_schemas_digest() -> str:
         return "ocpp unknown"
 
 
-def schema_errors(validator: jsonschema.protocols.Validator, doc: Any) -> list[str]:
+def schema_errors(validator: SchemaValidator, doc: Any) -> list[str]:
     """Readable errors of ``doc`` (path: message), in a stable order."""
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(document)'}: {e.message}"
-            for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
+    return validator.errors(doc)

@@ -1,0 +1,177 @@
+"""The compiled validator screen (:class:`oemkit.checks.payloads.SchemaValidator`) never lets through what
+jsonschema rejects.
+
+The build validates every document and OCPP payload with a compiled fastjsonschema validator first and
+asks jsonschema only about documents it rejects. That is sound only if the compiled validator is at
+least as strict as jsonschema on the schemas oemkit uses: here, thousands of mutated documents
+(hypothesis, fixed seed) go through both, and "fast accepts" must imply "jsonschema accepts".
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_properties import CI
+
+from oemkit.check import check_profile
+from oemkit.checks import payloads
+from oemkit.render import render_all
+from oemkit.split import split
+from oemkit.workspace import Workspace
+
+WIDE = settings(CI, max_examples=max(150, CI.max_examples * 4))
+
+
+def _rendered() -> list[dict[str, bytes]]:
+    ws = Workspace(REPO)
+    out = []
+    for path in ws.buildable():
+        result = check_profile(ws, path)
+        assert result.profile is not None
+        fw, sw = split(result.profile)
+        out.append(render_all(result.profile, result.resolved, fw, sw, templates_dir=ws.templates_dir()))
+    return out
+
+
+def _cases() -> list[tuple[str, payloads.SchemaValidator, Any]]:
+    """(label, validator, a valid example document) for every schema the checks use."""
+    cases: list[tuple[str, payloads.SchemaValidator, Any]] = []
+    for files in _rendered():
+        for path, schema in (("firmware/params.json", "firmware-params.schema.json"),
+                             ("software/config.json", "software-config.schema.json")):
+            validator = payloads.software_schema_validator(schema)
+            assert validator is not None
+            cases.append((schema, validator, json.loads(files[path])))
+        for path, data in files.items():
+            if path.startswith("software/ocpp/provisioning-"):
+                doc = json.loads(data)
+                for request in doc["requests"]:
+                    filled = payloads.fill_placeholders(request["payload"], [])
+                    cases.append((f"{doc['ocpp_version']} {request['action']}",
+                                  payloads._ocpp_validator(doc["ocpp_version"], request["action"]), filled))
+        rollout = json.loads(files["software/rollout.json"])["update_firmware"]
+        cases.append((f"{rollout['ocpp_version']} {rollout['action']}",
+                      payloads._ocpp_validator(rollout["ocpp_version"], rollout["action"]),
+                      payloads.fill_placeholders(rollout["payload"], [])))
+    unique: dict[str, tuple[str, payloads.SchemaValidator, Any]] = {}
+    for label, validator, doc in cases:
+        unique.setdefault(label + json.dumps(doc, sort_keys=True), (label, validator, doc))
+    return list(unique.values())
+
+
+CASES = _cases()
+LABELS = sorted({label for label, _, _ in CASES})
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False),
+                    st.sampled_from(["", " ", "x" * 600, "2026-01-01T01:00:00Z", "2026-13-01T00:00:00Z", "wss://a",
+                                     "ws://", "https://x.example/a b", "#12345G", "#123456\n", "AB\n", "ab", "1.6",
+                                     "2.0.1", "true", "0", "-1", "1e3", "\u202e", "über"]),
+                    st.text(max_size=12))
+values = st.recursive(scalars, lambda kids: st.one_of(st.lists(kids, max_size=3),
+                                                     st.dictionaries(st.text(max_size=6), kids, max_size=3)),
+                      max_leaves=6)
+
+
+def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            out += _paths(value, (*prefix, i))
+    return out
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> tuple[str, payloads.SchemaValidator, Any]:
+    label, validator, doc = draw(st.sampled_from(CASES))
+    doc = copy.deepcopy(doc)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = _paths(doc)
+        path = draw(st.sampled_from(paths))
+        if not path:
+            continue
+        parent = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        action = draw(st.sampled_from(["replace", "delete", "add", "nudge"]))
+        key = path[-1]
+        if action == "replace":
+            parent[key] = draw(values)
+        elif action == "delete":
+            del parent[key]
+        elif action == "add" and isinstance(parent, dict):
+            parent[draw(st.text(max_size=8))] = draw(values)
+        elif action == "add" and isinstance(parent, list):
+            parent.append(draw(values))
+        elif action == "nudge" and isinstance(parent[key], (int, float)) and not isinstance(parent[key], bool):
+            parent[key] = parent[key] + draw(st.sampled_from([-1, 1, 0.5, -1000, 10**6]))
+        elif action == "nudge" and isinstance(parent[key], str):
+            parent[key] = parent[key] + draw(st.sampled_from(["\n", " ", "x" * 500, "$", "\u0000"]))
+    return label, validator, doc
+
+
+def _jsonschema_ok(validator: payloads.SchemaValidator, doc: Any) -> bool:
+    return not any(True for _ in validator.jsonschema.iter_errors(doc))
+
+
+def _fast_ok(validator: payloads.SchemaValidator, doc: Any) -> bool:
+    assert validator.fast is not None
+    try:
+        validator.fast(copy.deepcopy(doc))
+    except Exception:  # the compiled validator raises its own exception types
+        return False
+    return True
+
+
+def test_every_schema_in_use_compiles_to_a_fast_validator() -> None:
+    assert {"firmware-params.schema.json", "software-config.schema.json", "1.6 ChangeConfiguration",
+            "2.0.1 SetVariables", "1.6 UpdateFirmware", "2.0.1 UpdateFirmware"} <= set(LABELS)
+    for label, validator, doc in CASES:
+        assert validator.fast is not None, label
+        assert _fast_ok(validator, doc) and _jsonschema_ok(validator, doc), label
+
+
+@WIDE
+@given(mutated())
+def test_what_the_fast_validator_accepts_jsonschema_accepts(case: tuple[str, payloads.SchemaValidator, Any]) -> None:
+    label, validator, doc = case
+    if _fast_ok(validator, doc):
+        assert _jsonschema_ok(validator, doc), (label, doc)
+    # and the verdict the checks report is always jsonschema's
+    assert (validator.errors(doc) == []) == _jsonschema_ok(validator, doc)
+
+
+def test_the_fast_validator_never_fills_in_defaults() -> None:
+    for _label, validator, doc in CASES:
+        if isinstance(doc, dict) and doc:
+            key = next(iter(doc))
+            trimmed = {k: v for k, v in doc.items() if k != key}
+            before = copy.deepcopy(trimmed)
+            validator.errors(trimmed)
+            assert trimmed == before
+
+
+def test_a_schema_that_does_not_compile_is_checked_by_jsonschema_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_a: object, **_k: object) -> None:
+        raise ValueError("cannot compile")
+
+    monkeypatch.setattr(payloads.fastjsonschema, "compile", broken)
+    validator = payloads.SchemaValidator({"type": "object", "properties": {"a": {"type": "integer"}}})
+    assert validator.fast is None
+    assert validator.errors({"a": 1}) == []
+    assert validator.errors({"a": "x"}) == ["a: 'x' is not of type 'integer'"]
+
+
+def test_errors_are_jsonschemas_all_of_them(tmp_path: Path) -> None:
+    validator = payloads.SchemaValidator({"type": "object", "required": ["a", "b"],
+                                          "properties": {"a": {"type": "integer"}, "b": {"type": "string"}}})
+    assert validator.errors({"a": "x"}) == ["(document): 'b' is a required property", "a: 'x' is not of type 'integer'"]
