@@ -377,3 +377,11 @@ def test_a_kconfig_comment_that_joins_lines_is_parsed_as_written(ws: Path) -> No
     text = b"# a comment \\\nconfig OEM_X\n\tbool\n"
     assert _kconfig_code(text) == text
     assert _kconfig_code(b"# for bundle a\nconfig OEM_X\n") == b"#\nconfig OEM_X\n"
+
+
+def test_expected_strings_are_written_independently_of_oemkit_escaping() -> None:
+    assert cheader._octal_literal(b"Ab 9") == '"Ab 9"'
+    # an escape never runs on into a following digit, a quote or backslash never ends the literal,
+    # and "??" can never form a trigraph
+    assert cheader._octal_literal(b"\x017\"\\??=") == '"\\0017\\042\\134\\077\\077\\075"'
+    assert cheader._octal_literal("ü".encode()) == '"\\303\\274"'

@@ -55,13 +55,23 @@ def compiler_identity(path: str) -> str:
     return (out.stdout.splitlines() or [path])[0]
 
 
-def _bytes_array(data: bytes) -> str:
-    return "{" + ", ".join(f"0x{b:02x}" for b in data) + "}"
+_PLAIN = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _.,:;-/")
 
 
-def _value_checks(entries: Iterable[Entry], index: int) -> tuple[list[str], list[str]]:
-    """(preprocessor guards, C statements) asserting every value of one header; failures name ``index``."""
-    checks: list[str] = []
+def _octal_literal(data: bytes) -> str:
+    """A C string literal of ``data``: letters, digits and a few marks as they are, every other byte as a
+    three-digit octal escape (which never runs on into the next character). Written independently of
+    oemkit's own C escaping, which it checks."""
+    return '"' + "".join(chr(b) if b in _PLAIN else f"\\{b:03o}" for b in data) + '"'
+
+
+def _rows(entries: Iterable[Entry]) -> tuple[list[str], list[str]]:
+    """(preprocessor guards, table rows) asserting every value of one header.
+
+    Each row is ``{name, ok, got, got size, want, want size}``: numbers are compared by a constant
+    expression (so the program is data, which compiles fast), strings byte for byte at run time.
+    """
+    rows: list[str] = []
     guards: list[str] = []
     for e in entries:
         if e.kind == "unset":
@@ -69,22 +79,54 @@ def _value_checks(entries: Iterable[Entry], index: int) -> tuple[list[str], list
             continue
         guards.append(f'#ifndef {e.name}\n#error "{e.name} is missing"\n#endif')
         if e.kind == "string":
-            want = _bytes_array(str(e.value).encode("utf-8") + b"\0")
-            checks.append(f"    {{ static const unsigned char want[] = {want};\n"
-                          f'      check({index}, "{e.name}", sizeof({e.name}) == sizeof want && '
-                          f"memcmp({e.name}, want, sizeof want) == 0); }}")
-        elif e.kind == "bool":
-            checks.append(f'    check({index}, "{e.name}", ({e.name}) == {"true" if e.value else "false"});')
+            want = _octal_literal(str(e.value).encode("utf-8"))
+            rows.append(f'    {{"{e.name}", 1, {e.name}, sizeof({e.name}), {want}, sizeof({want})}},')
+            continue
+        if e.kind == "bool":
+            expr = f"({e.name}) == {'true' if e.value else 'false'}"
         elif e.kind == "int":
-            checks.append(f'    check({index}, "{e.name}", ({e.name}) == INT32_C({int(e.value)}));')
+            expr = f"({e.name}) == INT32_C({int(e.value)})"
         elif e.kind == "color":
-            checks.append(f'    check({index}, "{e.name}", ({e.name}) == UINT32_C(0x{str(e.value)[1:]}));')
-        elif e.kind == "float":
-            checks.append(f'    check({index}, "{e.name}", ({e.name}) == {float(e.value).hex()});')
-    return guards, checks
+            expr = f"({e.name}) == UINT32_C(0x{str(e.value)[1:]})"
+        else:  # float
+            expr = f"({e.name}) == {float(e.value).hex()}"
+        rows.append(f'    {{"{e.name}", {expr}, NULL, 0, NULL, 0}},')
+    return guards, rows
 
 
 _DEFINE_RE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+_PRELUDE = """#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+struct oem_check {
+    const char *name;
+    int ok;
+    const void *got;
+    size_t got_size;
+    const void *want;
+    size_t want_size;
+};
+"""
+
+_MAIN = """int main(void)
+{
+    int failures = 0;
+    for (size_t h = 0; h < sizeof headers / sizeof headers[0]; h++) {
+        for (size_t i = 0; i < headers[h].count; i++) {
+            const struct oem_check *c = &headers[h].checks[i];
+            int ok = c->ok && (c->want == NULL || (c->got_size == c->want_size &&
+                                                   memcmp(c->got, c->want, c->want_size) == 0));
+            if (!ok) {
+                printf("%u %s\\n", (unsigned)h, c->name);
+                failures++;
+            }
+        }
+    }
+    return failures == 0 ? 0 : 1;
+}
+"""
 
 
 def test_program(entries: Iterable[Entry]) -> str:
@@ -95,30 +137,30 @@ def test_program(entries: Iterable[Entry]) -> str:
 def batch_program(sections: Sequence[tuple[str, Sequence[Entry], bytes]]) -> str:
     """One test program for many ``(include name, entries, header)``: one compiler run instead of one per header.
 
-    Each header is included twice (the include guard must hold), its values are asserted in its own
-    function, and then the guard and every macro it defines are ``#undef``-ed so the next header starts
-    clean. The first header comes before any system include, so it must be self-contained; the headers
-    of one build share their template, so that proves it for all. A failure prints ``<index> <macro>``.
+    Each header is included twice (the include guard must hold) and its expected values become a
+    table; then the guard and every macro any header defines are ``#undef``-ed so the next header
+    starts clean. The first header comes before any system include, so it must be self-contained; the
+    headers of one build share their template, so that proves it for all. A failure prints
+    ``<index> <macro>``.
     """
     lines = ["/* Generated by oemkit: asserts every value of oem_config.h. */"]
-    calls: list[str] = []
+    tables: list[str] = []
     # Every name any header of the batch defines or must define: a macro left over from one header can
     # then never stand in for one the next header lacks.
     names = sorted({m.decode() for _, _, header in sections for m in _DEFINE_RE.findall(header)} |
                    {e.name for _, entries, _ in sections for e in entries} | {"OEM_CONFIG_H"})
     for index, (include, section_entries, _header) in enumerate(sections):
-        guards, checks = _value_checks(section_entries, index)
+        guards, rows = _rows(section_entries)
         lines += [f'#include "{include}"', f'#include "{include}" /* twice: the include guard must hold */']
         if index == 0:
-            lines += ["#include <stdio.h>", "#include <string.h>", "", "static int failures;", "",
-                      "static void check(int header, const char *name, int ok)", "{", "    if (!ok) {",
-                      '        printf("%d %s\\n", header, name);', "        failures++;", "    }", "}"]
-        lines += ["", *guards, "", f"static void check_{index}(void)", "{", *checks,
-                  f'    check({index}, "(none)", 1);', "}", ""]
+            lines.append(_PRELUDE)
+        lines += [*guards, "", f"static const struct oem_check checks_{index}[] = {{", *rows,
+                  '    {"(none)", 1, NULL, 0, NULL, 0},', "};", ""]
         if index + 1 < len(sections):
             lines += [f"#undef {name}" for name in names] + [""]
-        calls.append(f"    check_{index}();")
-    lines += ["int main(void)", "{", *calls, "    return failures == 0 ? 0 : 1;", "}", ""]
+        tables.append(f"    {{checks_{index}, sizeof checks_{index} / sizeof checks_{index}[0]}},")
+    lines += ["static const struct {", "    const struct oem_check *checks;", "    size_t count;",
+              "} headers[] = {", *tables, "};", "", _MAIN]
     return "\n".join(lines)
 
 
