@@ -189,10 +189,9 @@ def _run_batch(cc: str, batch: Sequence[tuple[bytes, Sequence[Entry]]]) -> list[
     with tempfile.TemporaryDirectory(prefix="oemkit-cc-") as tmp:
         folder = Path(tmp)
         sections: list[tuple[str, Sequence[Entry], bytes]] = []
-        for i, (header, entries) in enumerate(batch):
-            (folder / f"h{i}").mkdir()
-            (folder / f"h{i}" / "oem_config.h").write_bytes(header)
-            sections.append((f"h{i}/oem_config.h", entries, header))
+        for i, (header, entries) in enumerate(batch):  # flat files: folders are slow to remove on some disks
+            (folder / f"oem_config_{i}.h").write_bytes(header)
+            sections.append((f"oem_config_{i}.h", entries, header))
         (folder / "oem_config_test.c").write_text(batch_program(sections), encoding="utf-8")
         exe = folder / "oem_config_test"
         cmd = [cc, *CFLAGS, "-I", str(folder), "-o", str(exe), str(folder / "oem_config_test.c")]
