@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from oemkit.model import Profile
 
-__all__ = ["FieldMeta", "children", "field_index", "lookup", "merge_strategies", "schema_path_of"]
+__all__ = ["FieldMeta", "children", "field_index", "leaf_at", "lookup", "merge_strategies", "schema_path_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +110,10 @@ def schema_path_of(path: str) -> str:
 def lookup(path: str) -> FieldMeta | None:
     """The field at a concrete dotted path, if the model has one."""
     return field_index().get(schema_path_of(path))
+
+
+@functools.lru_cache(maxsize=65536)
+def leaf_at(path: str) -> FieldMeta | None:
+    """The model leaf at a concrete dotted path; None for sections and unknown keys (cached per path)."""
+    meta = field_index().get(schema_path_of(path))
+    return meta if meta is not None and meta.is_leaf else None

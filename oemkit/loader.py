@@ -28,7 +28,7 @@ from oemkit.errors import Finding
 from oemkit.fields import merge_strategies
 from oemkit.merge import merge, schema_path
 from oemkit.tree import Leaf, MapNode, Origin, SeqNode, TNode, provenance, to_plain
-from oemkit.workspace import Workspace
+from oemkit.workspace import Workspace, read_head
 from oemkit.yamlio import MAX_FILE_BYTES, LoadFailure, parse_bytes
 
 __all__ = [
@@ -144,12 +144,22 @@ def role_of(file: str) -> str:
 
 _cache: OrderedDict[tuple[str, str], MapNode | LoadFailure] = OrderedDict()
 _merged: OrderedDict[_ChainKey, _Merged] = OrderedDict()
+#: Parents merged in order, by their keys: variants extending the same product family and region
+#: pack (and partner file) share the first merges of their fold.
+_folds: OrderedDict[tuple[_ChainKey, ...], TNode] = OrderedDict()
 
 
 def clear_cache() -> None:
     """Forget parsed files and merged chains (tests, long-running processes)."""
     _cache.clear()
     _merged.clear()
+    _folds.clear()
+
+
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    cache[key] = value
+    if len(cache) > _MERGED_SIZE:
+        cache.popitem(last=False)
 
 
 def _fail(rule: str, origin: Origin, message: str, hint: str, path: str = "extends") -> Finding:
@@ -157,10 +167,9 @@ def _fail(rule: str, origin: Origin, message: str, hint: str, path: str = "exten
                    path=path, message=message, hint=hint, source=_SRC)
 
 
-def _parse_file(path: str, rel: str) -> tuple[MapNode | LoadFailure, str]:
+def _parse_file(path: str, rel: str, size: int) -> tuple[MapNode | LoadFailure, str]:
     # Always read: hashing a profile costs microseconds, and the bytes (not the mtime) are the key.
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_FILE_BYTES + 1)
+    data = read_head(path, MAX_FILE_BYTES + 1, size + 1)
     digest = hashlib.sha256(data).hexdigest()
     key = (rel, digest)  # the name too: origins in the tree carry it
     hit = _cache.get(key)
@@ -232,8 +241,9 @@ class _Resolver:
         self.strategies = merge_strategies()
         self.layers = 0
 
-    def open(self, path: str, rel: str, real: str, origin: Origin | None) -> tuple[MapNode, str] | None:
-        """The parsed file and its sha256, or None with a finding."""
+    def open(self, path: str, rel: str, real: str, lst: os.stat_result | None,
+             origin: Origin | None) -> tuple[MapNode, str] | None:
+        """The parsed file and its sha256, or None with a finding. ``lst``: its lstat if not a symlink."""
         where = origin or Origin(rel, 1, 1)
         key = "extends" if origin is not None else ""
         if not self.ws.contains_real(real):
@@ -242,7 +252,7 @@ class _Resolver:
                                        "file into the workspace instead of linking to it.", key))
             return None
         try:
-            st = os.stat(path)
+            st = lst if lst is not None else os.stat(path)
         except FileNotFoundError:
             self.findings.append(_fail("EXTENDS-MISSING", where, f"'{rel}' does not exist.",
                                        "check the path; it is relative to the file that declares 'extends'.", key))
@@ -261,7 +271,7 @@ class _Resolver:
                                        "split it into layers with 'extends' or remove pasted data.", ""))
             return None
         try:
-            tree, digest = _parse_file(path, rel)
+            tree, digest = _parse_file(path, rel, st.st_size)
         except OSError as exc:
             self.findings.append(_fail("EXTENDS-UNREADABLE", where, f"'{rel}' cannot be read: {exc.strerror}.",
                                        "fix the file's permissions.", key))
@@ -294,7 +304,7 @@ class _Resolver:
         taken from :data:`_merged` when the chain's names and contents are unchanged.
         """
         rel = self.ws.rel(path)
-        real = self.ws.real(path)
+        real, lst = self.ws.real_stat(path)
         if real in stack:
             chain = " -> ".join([self.ws.rel(p) for p in (*stack[stack.index(real):], real)])
             assert origin is not None
@@ -314,7 +324,7 @@ class _Resolver:
                                            "for one profile.", "extend each file once; a profile needs a product "
                                            "family, a region pack and the partner's files."))
             return None
-        opened = self.open(path, rel, real, origin)
+        opened = self.open(path, rel, real, lst, origin)
         if opened is None:
             return None
         tree, digest = opened
@@ -343,15 +353,26 @@ class _Resolver:
         if hit is not None:
             _merged.move_to_end(key)
             return key, hit
-        result: TNode | None = None
-        for _, done in parents:
-            result = merge(result, _without_extends(done.tree), "", self.strategies)
-        merged = merge(result, tree, "", self.strategies)
+        merged = merge(self.fold(parents), tree, "", self.strategies)
         assert isinstance(merged, MapNode)
-        entry = _merged[key] = _Merged(merged)
-        if len(_merged) > _MERGED_SIZE:
-            _merged.popitem(last=False)
+        entry = _Merged(merged)
+        _remember(_merged, key, entry)
         return key, entry
+
+    def fold(self, parents: list[tuple[_ChainKey, _Merged]]) -> TNode | None:
+        """The parents merged left to right, resuming from the longest fold already made."""
+        keys = tuple(k for k, _ in parents)
+        start, result = 0, None
+        for n in range(len(keys), 0, -1):
+            hit = _folds.get(keys[:n])
+            if hit is not None:
+                _folds.move_to_end(keys[:n])
+                start, result = n, hit
+                break
+        for n in range(start, len(parents)):
+            result = merge(result, _without_extends(parents[n][1].tree), "", self.strategies)
+            _remember(_folds, keys[: n + 1], result)
+        return result
 
 
 def _without_extends(tree: MapNode) -> MapNode:

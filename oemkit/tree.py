@@ -83,14 +83,22 @@ def to_plain(node: TNode) -> Any:
 
 
 def provenance(node: TNode, prefix: str = "", out: dict[str, TNode] | None = None) -> dict[str, TNode]:
-    """Map every dotted path (``a.b.0.c``; ``""`` for the root) to its node."""
+    """Map every dotted path (``a.b.0.c``; ``""`` for the root) to its node, depth first."""
     if out is None:
         out = {}
-    out[prefix] = node
-    if isinstance(node, MapNode):
-        for k, v in node.items.items():
-            provenance(v, f"{prefix}.{k}" if prefix else k, out)
-    elif isinstance(node, SeqNode):
-        for i, v in enumerate(node.items):
-            provenance(v, f"{prefix}.{i}" if prefix else str(i), out)
+    _fill(node, prefix, out)
     return out
+
+
+def _fill(node: TNode, path: str, out: dict[str, TNode]) -> None:
+    # Once per profile on every node: leaves are stored without a call of their own.
+    out[path] = node
+    if isinstance(node, Leaf):
+        return
+    base = f"{path}." if path else ""
+    pairs = node.items.items() if isinstance(node, MapNode) else enumerate(node.items)
+    for key, child in pairs:
+        if isinstance(child, Leaf):
+            out[f"{base}{key}"] = child
+        else:
+            _fill(child, f"{base}{key}", out)

@@ -16,9 +16,11 @@ from pathlib import Path, PurePosixPath
 
 from oemkit.errors import UsageError
 
-__all__ = ["Workspace", "data_dir", "find_workspace"]
+__all__ = ["Workspace", "data_dir", "find_workspace", "read_head"]
 
 _VARIANT_RE = re.compile(rb"^variant[ \t]*:", re.MULTILINE)
+#: How much of a file :meth:`Workspace.buildable` reads to find ``variant:``.
+_HEAD_BYTES = 1024 * 1024
 _PKG = Path(__file__).resolve().parent
 
 
@@ -28,6 +30,29 @@ def data_dir(name: str) -> Path:
     if packed.is_dir():
         return packed
     return _PKG.parent / name
+
+
+def read_head(path: str | os.PathLike[str], limit: int, first: int = 64 * 1024) -> bytes:
+    """Up to ``limit`` bytes of a file: a read of ``first`` bytes (say, its stat size + 1), then 64 KiB ones.
+
+    Plain ``os.read`` calls: ``open(...).read(n)`` allocates all ``n`` bytes and asks ``isatty``
+    first, which for a profile costs more than reading it.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        chunks: list[bytes] = []
+        left = limit
+        want = min(max(first, 1), left)
+        while left > 0:
+            chunk = os.read(fd, want)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+            want = min(64 * 1024, left)
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _is_workspace(folder: Path) -> bool:
@@ -104,18 +129,27 @@ class Workspace:
 
     def real(self, path: str | os.PathLike[str]) -> str:
         """``os.path.realpath(path)``, with the real path of the folder memoised (one ``lstat`` a call)."""
+        return self.real_stat(path)[0]
+
+    def real_stat(self, path: str | os.PathLike[str]) -> tuple[str, os.stat_result | None]:
+        """:meth:`real`, and the file's ``lstat`` when it is not a symlink (then equal to its ``stat``).
+
+        The loader takes the stat from here, so locating and checking a file costs one system call.
+        """
         text = os.fspath(path)
         if not self._strings or not text.startswith("/") or os.path.normpath(text) != text:
-            return os.path.realpath(text)  # relative or with '..': realpath resolves links before '..'
+            return os.path.realpath(text), None  # relative or with '..': realpath resolves links before '..'
         folder, name = os.path.split(text)
         if not name:
-            return os.path.realpath(text)
+            return os.path.realpath(text), None
         candidate = os.path.join(self._real_dir(folder), name)
         try:
-            link = stat.S_ISLNK(os.lstat(candidate).st_mode)
+            st = os.lstat(candidate)
         except OSError:
-            return candidate  # as realpath: a missing name is kept as written
-        return os.path.realpath(candidate) if link else candidate
+            return candidate, None  # as realpath: a missing name is kept as written
+        if stat.S_ISLNK(st.st_mode):
+            return os.path.realpath(candidate), None
+        return candidate, st
 
     def contains_real(self, real: str) -> bool:
         """True when ``real`` (a path from :meth:`real`) is inside the workspace's real root."""
@@ -149,8 +183,7 @@ class Workspace:
         for path in sorted(root.rglob("*.yaml") if recursive else root.glob("*.yaml")):
             if path.is_file() and not path.is_symlink():
                 try:
-                    with open(path, "rb") as fh:
-                        head = fh.read(1024 * 1024)
+                    head = read_head(path, _HEAD_BYTES)
                 except OSError:
                     continue
                 if _VARIANT_RE.search(head):

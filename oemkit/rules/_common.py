@@ -1,13 +1,20 @@
-"""Small predicates the rule families share (what a profile is: AC or DC, billed, public)."""
+"""Small predicates the rule families share (what a profile is: AC or DC, billed, public), and the
+table of a profile's model leaves that the provenance rules (ownership, hygiene) read."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from oemkit.fields import FieldMeta, leaf_at
+from oemkit.loader import role_of
+from oemkit.tree import Leaf, SeqNode
+
 if TYPE_CHECKING:
+    from oemkit.loader import Resolved
     from oemkit.model import Profile
 
-__all__ = ["AC_CONNECTORS", "DC_CONNECTORS", "billed", "fmt_kw", "is_ac", "is_commercial", "is_public"]
+__all__ = ["AC_CONNECTORS", "DC_CONNECTORS", "ModelLeaf", "billed", "fmt_kw", "is_ac", "is_commercial",
+           "is_public", "model_leaves"]
 
 #: Connector types by the current they carry (IEC 62196, SAE J1772/J3400, GB/T 20234); J3400 carries both.
 AC_CONNECTORS = frozenset({"type1", "type2", "gbt-ac", "nacs"})
@@ -37,3 +44,29 @@ def billed(p: Profile) -> bool:
 def fmt_kw(value: float) -> str:
     """``22.08`` -> ``22.1``; ``50.0`` -> ``50``."""
     return f"{value:.1f}".removesuffix(".0")
+
+
+#: A model leaf of a resolved profile (a scalar, or a list replaced whole): its dotted path, node,
+#: field metadata, and whether a partner's file (``profiles/partners/``) set it. A plain tuple: one
+#: is made for every leaf of every profile.
+ModelLeaf = tuple[str, Leaf | SeqNode, FieldMeta, bool]
+
+
+def _model_leaves(resolved: Resolved) -> tuple[ModelLeaf, ...]:
+    partner: dict[str, bool] = {}
+    out: list[ModelLeaf] = []
+    for path, node in resolved.prov.items():
+        meta = leaf_at(path)
+        if meta is None or not isinstance(node, (Leaf, SeqNode)):
+            continue
+        file = node.origin.file
+        by_partner = partner.get(file)
+        if by_partner is None:
+            by_partner = partner[file] = role_of(file) == "partner"
+        out.append((path, node, meta, by_partner))
+    return tuple(out)
+
+
+def model_leaves(resolved: Resolved) -> tuple[ModelLeaf, ...]:
+    """Every model leaf of a profile in provenance order, built once per content and shared by the rules."""
+    return resolved.derived(_model_leaves)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from oemkit.fields import field_index, schema_path_of
 from oemkit.loader import Resolved, resolve, role_of
 from oemkit.rules import Hit, RuleContext, rule
-from oemkit.tree import Leaf, Origin, SeqNode, TNode, to_plain
+from oemkit.rules._common import model_leaves
+from oemkit.tree import Leaf, Origin, SeqNode, to_plain
 
 if TYPE_CHECKING:
     from oemkit.workspace import Workspace
@@ -25,13 +26,13 @@ if TYPE_CHECKING:
 _SPEC = "oemkit profile format (shared/spec/profile.md): extends and merge semantics"
 
 
-def _leaves(resolved: Resolved) -> Iterator[tuple[str, TNode]]:
-    """Every model leaf (scalar, or a list replaced whole) of a resolved profile with its node."""
-    index = field_index()
-    for path, node in resolved.prov.items():
-        meta = index.get(schema_path_of(path))
-        if meta is not None and meta.is_leaf and meta.layer != "meta" and isinstance(node, (Leaf, SeqNode)):
-            yield path, node
+def _leaf_rows(resolved: Resolved) -> tuple[tuple[str, Leaf | SeqNode], ...]:
+    return tuple((path, node) for path, node, meta, _ in model_leaves(resolved) if meta.layer != "meta")
+
+
+def _leaves(resolved: Resolved) -> tuple[tuple[str, Leaf | SeqNode], ...]:
+    """Every model leaf (scalar, or a list replaced whole) of a resolved profile with its node (built once)."""
+    return resolved.derived(_leaf_rows)
 
 
 def _is_merge_key(path: str) -> bool:

@@ -6,25 +6,36 @@ A partner's files may set only fields of the layers in ``partner.customization``
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
-from oemkit.fields import field_index, schema_path_of
-from oemkit.loader import role_of
+from oemkit.fields import field_index
+from oemkit.loader import Resolved, role_of
 from oemkit.rules import Hit, RuleContext, rule
-from oemkit.tree import Leaf, SeqNode
+from oemkit.rules._common import model_leaves
 
 _SPEC = "oemkit profile format (shared/spec/profile.md): layers, owners, impact"
 
 
-def _partner_leaves(ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
-    """(path, layer, impact) of every model leaf whose value a partner file set."""
+def _partner_rows(resolved: Resolved) -> tuple[tuple[str, str, str], ...]:
+    return tuple((path, meta.layer, meta.impact) for path, _, meta, by_partner in model_leaves(resolved) if by_partner)
+
+
+def _partner_paths(resolved: Resolved) -> frozenset[str]:
+    return frozenset(path for path, _, _ in resolved.derived(_partner_rows))
+
+
+def _partner_leaves(ctx: RuleContext) -> tuple[tuple[str, str, str], ...]:
+    """(path, layer, impact) of every model leaf whose value a partner file set (built once per profile)."""
+    return ctx.resolved.derived(_partner_rows)
+
+
+@functools.cache
+def _keyed_lists() -> tuple[tuple[str, frozenset[str]], ...]:
+    """Top-level lists merged on id (connectors) with the layers of the leaves below them (model facts)."""
     index = field_index()
-    for path, node in ctx.resolved.prov.items():
-        meta = index.get(schema_path_of(path))
-        if meta is None or not meta.is_leaf or not isinstance(node, (Leaf, SeqNode)):
-            continue
-        if role_of(node.origin.file) == "partner":
-            yield path, meta.layer, meta.impact
+    return tuple((spath, frozenset(m.layer for p, m in index.items() if m.is_leaf and p.startswith(spath + ".")))
+                 for spath, meta in index.items() if meta.merge == "id" and "*" not in spath)
 
 
 @rule(
@@ -69,15 +80,11 @@ def layer(ctx: RuleContext) -> Iterator[Hit]:
 
 def _removals(ctx: RuleContext, allowed: set[str], shown: str) -> Iterator[Hit]:
     """Lists merged on id (connectors) that a partner file touched without setting a leaf: a removal."""
-    index = field_index()
-    leaves = {path for path, _, _ in _partner_leaves(ctx)}
-    for spath, meta in index.items():
-        if meta.merge != "id" or "*" in spath:
-            continue
+    leaves = ctx.resolved.derived(_partner_paths)
+    for spath, layers in _keyed_lists():
         node = ctx.resolved.prov.get(spath)
         if node is None or role_of(node.origin.file) != "partner" or any(x.startswith(spath + ".") for x in leaves):
             continue
-        layers = {m.layer for p, m in index.items() if m.is_leaf and p.startswith(spath + ".")}
         if layers <= allowed:
             continue
         where = node.origin.file
