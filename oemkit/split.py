@@ -9,6 +9,7 @@ neither. Secrets stay references (``{"secret": NAME}``); they are software and n
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -65,8 +66,37 @@ def split_data(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def split(profile: Profile) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The firmware parameters and the software configuration of a profile (JSON-ready dicts)."""
-    return split_data(profile.model_dump(mode="json"))
+    """The firmware parameters and the software configuration of a profile (JSON-ready dicts).
+
+    The same documents as ``split_data(profile.model_dump(mode="json"))``, made by pydantic's own
+    serializer from include trees of each layer (several times faster than walking the dump; tests
+    hold the two equal).
+    """
+    firmware, software = _include_trees()
+    return (profile.model_dump(mode="json", include=firmware),
+            profile.model_dump(mode="json", include=software))
+
+
+@functools.cache
+def _include_trees() -> tuple[dict[str, Any], dict[str, Any]]:
+    """``model_dump`` include trees of the firmware and the software layer, from the layer annotations.
+
+    A path's ``*`` (list items) becomes pydantic's ``__all__``; a leaf is ``True`` (included whole,
+    e.g. a secret reference or a list of scalars).
+    """
+    trees: dict[str, dict[str, Any]] = {"firmware": {}, "software": {}}
+    for meta in field_index().values():
+        if not meta.is_leaf or meta.layer not in trees:
+            continue
+        node: Any = trees[meta.layer]
+        parts = ["__all__" if part == "*" else part for part in meta.path.split(".")]
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if node is True:  # an ancestor is already included whole
+                break
+        else:
+            node[parts[-1]] = True
+    return trees["firmware"], trees["software"]
 
 
 # --- JSON Schemas of the two documents -------------------------------------------------------------

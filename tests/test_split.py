@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+from test_properties import CI
 
 from oemkit.check import check_profile
 from oemkit.fields import field_index
-from oemkit.split import SCHEMAS, split
+from oemkit.model import Profile
+from oemkit.split import SCHEMAS, split, split_data
 from oemkit.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
@@ -221,3 +227,58 @@ def test_cli_split_all_continues_past_a_bad_profile(ws: Path, cli) -> None:  # t
     assert "home-7-gb.yaml" in res.err
     assert (ws / "out/voltway-home-22-gb/firmware/params.json").is_file()
     assert not (ws / "out/voltway-home-7-gb").exists()
+
+
+# --- the fast split (pydantic include trees) equals the reference walk over the dumped data -----------
+
+def _profiles() -> list[Any]:
+    ws = Workspace(REPO)
+    out = []
+    for path in EXAMPLES:
+        result = check_profile(ws, path, rules=False)
+        assert result.profile is not None
+        out.append(result.profile)
+    return out
+
+
+PROFILES = _profiles()
+
+
+@pytest.mark.parametrize("index", range(len(PROFILES)), ids=lambda i: PROFILES[i].variant)
+def test_split_equals_the_reference_walk(index: int) -> None:
+    profile = PROFILES[index]
+    assert split(profile) == split_data(profile.model_dump(mode="json"))
+
+
+def _data_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            out += _data_paths(sub, (*prefix, key))
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            out += _data_paths(sub, (*prefix, i))
+    return out
+
+
+@settings(CI, max_examples=max(200, CI.max_examples * 5))
+@given(st.data())
+def test_split_equals_the_reference_walk_on_varied_profiles(data: st.DataObject) -> None:
+    """Optional sections emptied, lists shortened, leaves removed: whatever still validates splits alike."""
+    profile = data.draw(st.sampled_from(PROFILES))
+    doc = copy.deepcopy(profile.model_dump(mode="json", exclude={"extends"}))
+    for _ in range(data.draw(st.integers(1, 2))):
+        paths = [p for p in _data_paths(doc) if p[0] not in ("schema_version", "variant", "partner", "product")]
+        path = data.draw(st.sampled_from(paths))
+        parent = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        if data.draw(st.booleans()) and isinstance(parent, dict):
+            parent[path[-1]] = None
+        else:
+            del parent[path[-1]]
+    try:
+        varied = Profile.model_validate(doc)
+    except ValidationError:
+        return
+    assert split(varied) == split_data(varied.model_dump(mode="json"))
