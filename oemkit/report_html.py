@@ -148,10 +148,13 @@ def parameter_rows(document: Mapping[str, Any], resolved: Resolved) -> list[Row]
     return rows
 
 
-@functools.lru_cache(maxsize=8192)
+_ROW_END = "</td>\n      </tr>\n"
+
+
+@functools.lru_cache(maxsize=4096)
 def _row_frame(path: str) -> tuple[str, str]:
-    """The parts of a parameter row that depend only on its path (escaped once per process): the markup
-    before the value, and the markup between the value and the "set at" text."""
+    """The markup of a parameter row that depends only on its path: before the value, and between the
+    value and the "set at" text (field description and impact looked up and escaped once per path)."""
     meta = lookup(path)
     impact = meta.impact if meta else ""
     description = meta.description if meta else ""
@@ -161,11 +164,17 @@ def _row_frame(path: str) -> tuple[str, str]:
             f'        <td class="where">')
 
 
-@functools.lru_cache(maxsize=8192)
-def _where(origin: Origin) -> str:
-    """The escaped "file:line:column" of an origin; most rows of a portfolio come from shared layer files
-    (an Origin's line and column are ints, so equal keys always print the same)."""
-    return _html(str(origin))
+@functools.lru_cache(maxsize=16384)
+def _row_start(path: str, shown: str, origin: Origin | None) -> str:
+    """A parameter row up to the end of its "set at" text, escaped (None: a model default).
+
+    The profiles of a portfolio share most rows (same path, same value, set on the same line of a
+    shared layer file), so most are built once per process. An Origin's line and column are ints, so
+    equal keys always print the same.
+    """
+    before_value, before_where = _row_frame(path)
+    where = "model default" if origin is None else _html(str(origin))
+    return f"{before_value}{_html(shown)}{before_where}{where}"
 
 
 def _table_body(document: Mapping[str, Any], resolved: Resolved) -> tuple[int, Markup]:
@@ -179,16 +188,12 @@ def _table_body(document: Mapping[str, Any], resolved: Resolved) -> tuple[int, M
     parts = []
     leaves = _sorted_leaves(document)
     for path, value in leaves:
-        before_value, before_where = _row_frame(path)
         node = prov.get(path)
-        if node is None:
-            where = "model default"
-        else:
-            where = _where(node.origin)
-            if node.overridden:
-                where += "".join(f'<div class="overridden">overrode {_html(f"{o.origin} ({_show(o.value)})")}</div>'
-                                 for o in node.overridden)
-        parts.append(f"{before_value}{_html(_show(value))}{before_where}{where}</td>\n      </tr>\n")
+        parts.append(_row_start(path, _show(value), None if node is None else node.origin))
+        if node is not None and node.overridden:
+            parts.extend(f'<div class="overridden">overrode {_html(f"{o.origin} ({_show(o.value)})")}</div>'
+                         for o in node.overridden)
+        parts.append(_ROW_END)
     return len(leaves), Markup("".join(parts))
 
 

@@ -157,6 +157,59 @@ def test_hostile_branding_is_escaped(ws: Path) -> None:
     assert not [t for t, a in _elements(page) if t == "script" or "onerror" in a]
 
 
+# The loop the packaged template ran before its rows were built in Python; a workspace template may still
+# run it over ``tables`` and ``checks``, which must stay in the context as data.
+_ROW_LOOP = (
+    "{% for key, title, rows in tables %}\n"
+    '<table id="{{ key }}" data-count="{{ rows|length }}"><tbody>\n'
+    "{% for row in rows %}\n"
+    "      <tr>\n"
+    "        <td><code>{{ row.path }}</code>"
+    '{% if row.description %}<div class="desc">{{ row.description }}</div>{% endif %}</td>\n'
+    '        <td class="value">{{ row.value }}</td>\n'
+    "        <td><span class=\"impact impact-{{ row.impact or 'none' }}\">{{ row.impact }}</span></td>\n"
+    '        <td class="where">{{ row.set_at }}'
+    '{% for old in row.overridden %}<div class="overridden">overrode {{ old }}</div>{% endfor %}</td>\n'
+    "      </tr>\n"
+    "{% endfor %}\n"
+    "    </tbody></table>\n"
+    "{% endfor %}\n"
+    '<table id="checks"><tbody>\n'
+    "{% for check in checks %}\n"
+    "      <tr class=\"{{ 'ok' if check.ok else 'failed' }}\"><td>{{ check.name }}</td>"
+    "<td>{{ 'passed' if check.ok else 'FAILED' }}</td><td>{{ check.message }}</td></tr>\n"
+    "{% endfor %}\n"
+    "    </tbody></table>\n"
+)
+
+
+def _tbody(page: str, table_id: str) -> str:
+    start = page.index("<tbody>\n", page.index(f'id="{table_id}"')) + len("<tbody>\n")
+    return page[start:page.index("    </tbody>", start)]
+
+
+def test_rows_built_in_python_match_a_template_loop_over_the_row_data(ws: Path) -> None:
+    """The packaged page's rows are byte for byte what a Jinja loop over ``tables``/``checks`` writes, escaping
+    included; a workspace template (sandboxed) still gets those as data."""
+    _make_hostile(ws)
+    rel = "profiles/partners/ampera/wallbox-22-no.yaml"  # overrides the partner's (hostile) boot text
+    checks = [{"name": "a<b", "ok": True, "message": "it's \"fine\" & done"},
+              {"name": "x", "ok": False, "message": "<boom>"}]
+    packaged = _report(ws, rel, checks=checks).decode("utf-8")
+    own = ws / "templates" / "report"
+    own.mkdir(parents=True)
+    (own / "report.html.j2").write_text(_ROW_LOOP, encoding="utf-8")
+    loop = _report(ws, rel, checks=checks).decode("utf-8")
+    assert "&lt;/style&gt;&lt;b&gt;boot&lt;/b&gt;&amp;amp;" in packaged  # the hostile boot text, escaped once
+    for key in ("firmware", "software"):
+        body = _tbody(packaged, f"table-{key}")
+        assert body.count("<tr>") > 10
+        assert body == _tbody(loop, key)
+        assert f'data-count="{body.count("<tr>")}"' in loop
+        assert f'<span class="count">{body.count("<tr>")}</span>' in packaged
+    assert _tbody(packaged, "checks") == _tbody(loop, "checks") != ""
+
+
 # --- in a real browser --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
