@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 import markupsafe
+import orjson
 
 __all__ = [
     "UnrepresentableText",
@@ -74,15 +75,18 @@ def comment_text(text: str) -> str:
     return _COMMENT_SAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), text)
 
 
+_KCONFIG_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def kconfig_string(text: str) -> str:
     """A quoted string value for a Kconfig ``.config`` fragment (as kconfiglib and the C tools read it).
 
     Only ``"`` and ``\\`` need escaping there; a ``.config`` value is one line, so control
     characters (line breaks, tabs, NUL, DEL) cannot be carried and raise :class:`UnrepresentableText`.
     """
-    for ch in text:
-        if ord(ch) < 0x20 or ord(ch) == 0x7F:
-            raise UnrepresentableText("a Kconfig string", text, ch)
+    bad = _KCONFIG_CONTROL.search(text)  # one C-level scan instead of a Python loop over every character
+    if bad is not None:
+        raise UnrepresentableText("a Kconfig string", text, bad.group())
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -98,9 +102,67 @@ def json_text(value: Any, *, indent: int | None = 2) -> str:
     ``<``, ``>``, ``&``, ``'``, U+2028 and U+2029 are written as ``\\uXXXX``; these characters occur
     only inside JSON strings, so the escapes change no structure and decode to the same text.
     """
-    text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False,
-                      separators=(",", ": ") if indent is not None else (", ", ": "))
-    return _JSON_HTML_RE.sub(lambda m: _JSON_HTML[m.group()], text)
+    text = _orjson_text(value) if indent == 2 and _orjson_safe(value, 0) else None
+    if text is None:
+        text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False,
+                          separators=(",", ": ") if indent is not None else (", ", ": "))
+    if any(ch in text for ch in _JSON_HTML):  # substring scans are much faster than the regex over clean text
+        return _JSON_HTML_RE.sub(_json_html_escape, text)
+    return text
+
+
+def _orjson_text(value: Any) -> str | None:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+    except TypeError:  # e.g. a lone surrogate, which orjson refuses: the standard encoder decides
+        return None
+
+
+def _json_html_escape(match: re.Match[str]) -> str:
+    return _JSON_HTML[match.group()]
+
+
+# The standard library's indenting encoder is pure Python; orjson writes the same bytes for plain
+# data (checked for every code point and for floats outside exponent form). Anything else (floats
+# that repr in exponent form, NaN, integers beyond 64 bits, non-string keys, subclasses, other
+# types, very deep nesting) keeps the standard encoder, with its exact output and errors.
+_ORJSON_MAX_DEPTH = 100
+_INT64_MIN = -(2**63)
+_UINT64_END = 2**64
+
+
+def _orjson_safe(value: Any, depth: int) -> bool:
+    """True when ``orjson`` gives exactly ``json.dumps(value, ensure_ascii=False, indent=2)``."""
+    kind = type(value)
+    if kind is dict:
+        if depth >= _ORJSON_MAX_DEPTH:
+            return False
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            sub = type(item)
+            if sub is str or sub is bool or item is None:  # the common leaves, without a call
+                continue
+            if not _orjson_safe(item, depth + 1):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        if depth >= _ORJSON_MAX_DEPTH:
+            return False
+        for item in value:
+            sub = type(item)
+            if sub is str or sub is bool or item is None:
+                continue
+            if not _orjson_safe(item, depth + 1):
+                return False
+        return True
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(_INT64_MIN <= value < _UINT64_END)
+    if kind is float:  # repr switches to exponent form (1e-05, 1e+16) outside this range; orjson spells it 1e-5
+        return bool(value == 0.0 or 1e-4 <= abs(value) < 1e16)
+    return False
 
 
 _CSS_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;_-+=@#!%()~^|?$/")

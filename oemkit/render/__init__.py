@@ -11,6 +11,7 @@ bundle step writes files; the checks (:mod:`oemkit.checks`) read these bytes.
 from __future__ import annotations
 
 import traceback
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
     from oemkit.loader import Resolved
     from oemkit.model import Profile
 
-__all__ = ["ARTIFACTS", "TemplateError", "artifact_templates", "bundle_id", "ocpp_version", "render_all",
-           "stream_identity", "without_provenance"]
+__all__ = ["ARTIFACTS", "TemplateError", "artifact_templates", "bundle_id", "ocpp_version", "profile_data",
+           "render_all", "stream_identity", "without_provenance"]
 
 #: Bundle-relative path of each artifact; its template is ``templates/<path>.j2``. ``{ocpp}`` is the
 #: OCPP version of the profile ("1.6" or "2.0.1"), so only the matching provisioning file is made.
@@ -88,6 +89,22 @@ def _unrepresentable(exc: UnrepresentableText, resolved: Resolved, path: str) ->
         source="Kconfig .config format: one line per value")])
 
 
+# The last profile's JSON dump: the renderer and the release step of one profile both need it, and
+# the model is frozen, so the second caller reuses it. A weak reference: identity, never a stale hit.
+_last_dump: tuple[weakref.ref[Profile], dict[str, Any]] | None = None
+
+
+def profile_data(profile: Profile) -> dict[str, Any]:
+    """``profile.model_dump(mode="json")``, computed once for the profile being built. Read-only."""
+    global _last_dump
+    last = _last_dump
+    if last is not None and last[0]() is profile:
+        return last[1]
+    data: dict[str, Any] = profile.model_dump(mode="json")
+    _last_dump = (weakref.ref(profile), data)
+    return data
+
+
 def render_all(profile: Profile, resolved: Resolved, firmware: dict[str, Any], software: dict[str, Any], *,
                templates_dir: Path) -> dict[str, bytes]:
     """Render every artifact of one profile; returns bundle-relative path -> UTF-8 bytes.
@@ -103,7 +120,7 @@ def render_all(profile: Profile, resolved: Resolved, firmware: dict[str, Any], s
     context = {
         "bundle_id": bundle_id(profile),
         "source": resolved.path,
-        "profile": profile.model_dump(mode="json"),
+        "profile": profile_data(profile),
         "firmware": firmware,
         "software": software,
         "entries": entries,

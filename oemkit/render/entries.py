@@ -83,12 +83,30 @@ def _help(path: str) -> str:
     return " ".join(text.split())
 
 
+# Entries are immutable and most values repeat across the profiles of a portfolio (and between the
+# renderer's call and the checks' call for one profile), so each distinct entry is built once.
+_CACHE_MAX = 1 << 16
+_cache: dict[tuple[str, type, Any, str, str], Entry] = {}
+_CACHEABLE = frozenset({str, int, bool, type(None)})  # floats differ as text where they compare equal (-0.0)
+
+
 def _entry(path: str, value: Any, origin: str, help_text: str) -> Entry:
+    kind = type(value)
+    key = (path, kind, value, origin, help_text) if kind in _CACHEABLE else None
+    if key is not None:
+        hit = _cache.get(key)
+        if hit is not None:
+            return hit
     try:
-        return _make(path, value, origin, help_text)
+        entry = _make(path, value, origin, help_text)
     except UnrepresentableText as exc:
         exc.path = path  # the renderer turns it into a finding at this path
         raise
+    if key is not None:
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[key] = entry
+    return entry
 
 
 def _make(path: str, value: Any, origin: str, help_text: str) -> Entry:

@@ -54,7 +54,14 @@ def _ocpp_bool(value: Any) -> str:
 
 def _kconfig_help(text: str) -> str:
     """One line of Kconfig help text (a line break would end the help block)."""
-    return escape.comment_text(" ".join(str(text).split())).replace("%20", " ")
+    if type(text) is str:  # the same few hundred field descriptions for every profile
+        return _help_line(text)
+    return _help_line(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _help_line(text: str) -> str:
+    return escape.comment_text(" ".join(text.split())).replace("%20", " ")
 
 
 def filters() -> dict[str, Callable[..., Any]]:
@@ -92,6 +99,12 @@ def _environment(root: str, trusted: bool) -> jinja2.Environment:
     return env
 
 
+@functools.lru_cache(maxsize=1)
+def _toolkit_root() -> str:
+    return os.path.realpath(data_dir("templates"))
+
+
 def environment(templates_dir: Path) -> jinja2.Environment:
     """The cached environment for a templates folder (sandboxed unless it is the toolkit's own)."""
-    return _environment(os.path.realpath(templates_dir), is_trusted(templates_dir))
+    root = os.path.realpath(templates_dir)  # once per call: the same test as is_trusted, without resolving twice
+    return _environment(root, root == _toolkit_root())

@@ -16,15 +16,41 @@ from collections.abc import Mapping
 
 __all__ = ["stream_identity", "without_provenance"]
 
-# A provenance comment closes its line and holds no '*' or '"' (see oemkit.escape.comment_text).
+# A provenance comment closes its line and holds no '*' or '"' (see oemkit.escape.comment_text): a
+# ``/* ... */`` at the end of a line, at its start or after a space or tab (which stays).
 _C_TRAILING = re.compile(rb"(?m)(^|[ \t])/\* [^*\"\n]* \*/$")
+# The same comment without the condition on the character before it: a pattern that starts with a
+# literal, which the regex engine finds by a fast scan (the one above tries every position).
+_C_COMMENT = re.compile(rb"(?m)/\* [^*\"\n]* \*/$")
+_BEFORE_C_COMMENT = frozenset(b" \t\n")
 _KCONFIG_ORIGIN = re.compile(rb"(?m)^# (?!CONFIG_[A-Za-z0-9_]+ is not set$)[^\n]*\n")
+
+
+def _strip_c_comments(data: bytes) -> bytes:
+    """``_C_TRAILING.sub(rb"\\1", data)``, faster.
+
+    A line holds at most one match of either pattern (the comment runs to the line's end and its
+    text has no ``*``, so its opening is the last ``/*`` of the line), and both find it at the same
+    place; the original keeps it only when it starts the line or follows a space or tab.
+    """
+    parts: list[bytes] = []
+    pos = 0
+    for match in _C_COMMENT.finditer(data):
+        start = match.start()
+        if start and data[start - 1] not in _BEFORE_C_COMMENT:
+            continue
+        parts.append(data[pos:start])
+        pos = match.end()
+    if not parts:
+        return data
+    parts.append(data[pos:])
+    return b"".join(parts)
 
 
 def without_provenance(path: str, data: bytes) -> bytes:
     """``data`` of the artifact at ``path`` with its provenance comments removed (other files unchanged)."""
     if path.endswith(".h"):
-        return _C_TRAILING.sub(rb"\1", data)
+        return _strip_c_comments(data)
     if path.endswith(".conf"):
         return _KCONFIG_ORIGIN.sub(b"", data)
     return data
