@@ -20,6 +20,9 @@ import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeAlias
+
+StrPath: TypeAlias = "str | os.PathLike[str]"
 
 __all__ = ["TMP_SUFFIX", "clean_stale", "crash_point", "create_exclusive", "locked", "write_bytes"]
 
@@ -35,7 +38,7 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _fsync_dir(folder: Path) -> None:
+def _fsync_dir(folder: StrPath) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -43,17 +46,30 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(path: Path, data: bytes, mode: int, durable: bool = True, point: str = "write") -> str:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
+def _make_folder(folder: StrPath) -> None:
+    Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _write_temp(path: str, data: bytes, mode: int, durable: bool = True, point: str = "write") -> str:
+    folder, name = os.path.split(path)
+    fd, tmp = tempfile.mkstemp(dir=folder or ".", prefix=f".{name}.", suffix=TMP_SUFFIX)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data[: len(data) // 2])
+        try:  # plain os.write: no buffered file object, nothing left in a buffer when the fd closes
+            half = len(data) // 2
+            _write_all(fd, memoryview(data)[:half])
             crash_point(point)  # half written: the worst moment to die
-            fh.write(data[len(data) // 2:])
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
+            _write_all(fd, memoryview(data)[half:])
+            os.fchmod(fd, mode)
             if durable:
-                os.fsync(fh.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -61,7 +77,20 @@ def _write_temp(path: Path, data: bytes, mode: int, durable: bool = True, point:
     return tmp
 
 
-def write_bytes(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = True) -> None:
+def _write_temp_in_folder(path: str, data: bytes, mode: int, durable: bool = True, point: str = "write") -> str:
+    """:func:`_write_temp`, creating the folder first when it is missing.
+
+    Tried before creating it: the folder nearly always exists already, and a ``mkdir`` that fails
+    costs a system call per file. A missing (or non-folder) parent gets the full ``mkdir`` and its errors.
+    """
+    try:
+        return _write_temp(path, data, mode, durable, point)
+    except (FileNotFoundError, NotADirectoryError):
+        _make_folder(os.path.dirname(path) or ".")
+        return _write_temp(path, data, mode, durable, point)
+
+
+def write_bytes(path: StrPath, data: bytes, *, mode: int = 0o644, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically (readers see the old file or the new one, never a part).
 
     The data is fsynced before the rename, so even a power cut leaves the old file or the whole new
@@ -69,23 +98,23 @@ def write_bytes(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = T
     be lost, which a rebuild repairs. ``durable=False`` skips the fsync too: still atomic against a
     killed process (the page cache survives it); for files that are only an optimisation (cache records).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _write_temp(path, data, mode, durable)
+    target = os.fspath(path)
+    tmp = _write_temp_in_folder(target, data, mode, durable)
     try:
         crash_point("rename")
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
 
-def create_exclusive(path: Path, data: bytes, *, mode: int = 0o644) -> bool:
+def create_exclusive(path: StrPath, data: bytes, *, mode: int = 0o644) -> bool:
     """Create ``path`` with ``data`` atomically unless it exists; True when this call created it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _write_temp(path, data, mode, point="exclusive-write")
+    target = os.fspath(path)
+    tmp = _write_temp_in_folder(target, data, mode, point="exclusive-write")
     try:
-        os.link(tmp, path)  # fails if path exists: the file is never replaced
+        os.link(tmp, target)  # fails if path exists: the file is never replaced
         created = True
     except FileExistsError:
         created = False
@@ -93,11 +122,11 @@ def create_exclusive(path: Path, data: bytes, *, mode: int = 0o644) -> bool:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
     if created:
-        _fsync_dir(path.parent)
+        _fsync_dir(os.path.dirname(target) or ".")
     return created
 
 
-def clean_stale(folder: Path) -> None:
+def clean_stale(folder: StrPath) -> None:
     """Remove temporary files left by killed writers. Call only while holding :func:`locked` on ``folder``."""
     try:
         names = os.listdir(folder)
@@ -106,14 +135,17 @@ def clean_stale(folder: Path) -> None:
     for name in names:
         if name.startswith(".") and name.endswith(TMP_SUFFIX):
             with contextlib.suppress(OSError):
-                os.unlink(folder / name)
+                os.unlink(os.path.join(folder, name))
 
 
 @contextlib.contextmanager
-def locked(folder: Path) -> Iterator[None]:
+def locked(folder: StrPath) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``folder`` (created if needed) for the duration of the block."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:  # the folder nearly always exists: open it first, create it only when that fails
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        _make_folder(folder)  # raises what a missing or blocked folder raised before
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

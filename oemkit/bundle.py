@@ -34,6 +34,7 @@ __all__ = [
     "MANIFEST",
     "SIGNATURE",
     "SUMS",
+    "Hashes",
     "bundle_filename",
     "bundle_path",
     "canonical_json",
@@ -98,43 +99,116 @@ def bundle_filename(bundle_id: str, version: str) -> str:
     return f"{bundle_id}-{version}.tar.gz"
 
 
-def _sum_lines(files: Mapping[str, bytes], names: list[str]) -> bytes:
-    return "".join(f"{sha256_hex(files[n])}  {n}\n" for n in names).encode("utf-8")
+class Hashes:
+    """sha256 of bundle members, each hashed once: the stream hashes, the manifest and ``SHA256SUMS`` all
+    list the same files. Keyed by name and checked by identity, so a replaced file is hashed again."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[bytes, str]] = {}
+
+    def __call__(self, name: str, data: bytes) -> str:
+        """sha256 (hex) of ``data``, the content of member ``name``."""
+        hit = self._seen.get(name)
+        if hit is not None and hit[0] is data:
+            return hit[1]
+        digest = hashlib.sha256(data).hexdigest()
+        self._seen[name] = (data, digest)
+        return digest
 
 
-def stream_sha256(files: Mapping[str, bytes], stream: str) -> str:
+def _sum_lines(files: Mapping[str, bytes], names: list[str], hashes: Hashes | None = None) -> bytes:
+    digest = hashes or Hashes()
+    return "".join(f"{digest(n, files[n])}  {n}\n" for n in names).encode("utf-8")
+
+
+def stream_sha256(files: Mapping[str, bytes], stream: str, hashes: Hashes | None = None) -> str:
     """Hash over the contents of one stream folder (``firmware`` or ``software``).
 
     Provenance comments (the ``file:line`` that set a value) are left out: they move whenever any YAML
-    line moves, and a moved line is no reason to reflash a fleet.
+    line moves, and a moved line is no reason to reflash a fleet. ``hashes`` reuses the hashes of
+    files that have no such comments.
     """
     from oemkit.render.identity import without_provenance
 
-    names = sorted(n for n in files if n.startswith(stream + "/"))
-    return sha256_hex(_sum_lines({n: without_provenance(n, files[n]) for n in names}, names))
+    digest = hashes or Hashes()
+    prefix = stream + "/"
+    lines = []
+    for name in sorted(n for n in files if n.startswith(prefix)):
+        data = files[name]
+        plain = without_provenance(name, data)
+        lines.append(f"{digest(name, data) if plain is data else sha256_hex(plain)}  {name}\n")
+    return sha256_hex("".join(lines).encode("utf-8"))
 
 
-def make_manifest(fields: Mapping[str, Any], payload: Mapping[str, bytes]) -> bytes:
+def make_manifest(fields: Mapping[str, Any], payload: Mapping[str, bytes], hashes: Hashes | None = None) -> bytes:
     """``manifest.json``: ``fields`` plus ``format`` and the sorted ``files`` list of the payload."""
+    digest = hashes or Hashes()
     doc = dict(fields)
     doc["format"] = FORMAT
-    doc["files"] = [{"path": n, "sha256": sha256_hex(payload[n]), "size": len(payload[n])} for n in sorted(payload)]
+    doc["files"] = [{"path": n, "sha256": digest(n, payload[n]), "size": len(payload[n])} for n in sorted(payload)]
     return canonical_json(doc)
 
 
-def make_sums(payload: Mapping[str, bytes], manifest: bytes) -> bytes:
+def make_sums(payload: Mapping[str, bytes], manifest: bytes, hashes: Hashes | None = None) -> bytes:
     """``SHA256SUMS`` for the payload and ``manifest.json`` (``sha256sum -c`` format)."""
     files = {**payload, MANIFEST: manifest}
-    return _sum_lines(files, sorted(files))
+    return _sum_lines(files, sorted(files), hashes)
 
 
 def pack(members: Mapping[str, bytes], *, mtime: int) -> bytes:
     """The ``.tar.gz`` bytes of ``members`` under the reproducibility rules above."""
+    names = sorted(members)
+    for name in names:
+        if not _SAFE_NAME.match(name) or ".." in name.split("/") or len(name) > 100:
+            raise ValueError(f"unsafe bundle member name {name!r}")
+    if type(mtime) is int and 0 <= mtime < _USTAR_NUMBER_END and all(
+            len(members[n]) < _USTAR_NUMBER_END for n in names):
+        raw = _ustar(members, names, mtime)
+    else:  # a number a ustar field cannot hold: tarfile adds the pax header it needs
+        raw = _tarfile_archive(members, names, mtime)
+    return gzip.compress(raw, compresslevel=_GZIP_LEVEL, mtime=0)
+
+
+# The archive is plain ustar (what tarfile writes in PAX format when no member needs an extended
+# header: short ASCII names, sizes and mtime below 8**11), so it is assembled here directly; the
+# tests compare it with tarfile's bytes. Each header: name, mode 0644, uid/gid 0, size, mtime,
+# checksum, type '0', magic "ustar\0" "00", empty user/group names, the rest NUL.
+_BLOCK = 512
+_RECORD = 20 * _BLOCK  # tarfile pads the archive to whole records (tar -b20)
+_USTAR_NUMBER_END = 8**11
+_HEAD_MODE_IDS = b"0000644\0" + b"0000000\0" * 2
+_HEAD_TAIL = b"0" + bytes(100) + b"ustar\x0000" + bytes(32 + 32 + 8 + 8 + 155 + 12)
+# Checksum: the sum of the header's bytes with the checksum field read as eight spaces.
+_HEAD_CONST_SUM = sum(_HEAD_MODE_IDS) + 8 * 0x20 + sum(_HEAD_TAIL)
+
+
+def _ustar(members: Mapping[str, bytes], names: list[str], mtime: int) -> bytes:
+    stamp = b"%011o\0" % mtime
+    const = _HEAD_CONST_SUM + sum(stamp)
+    parts: list[bytes] = []
+    offset = 0
+    for name in names:
+        data = members[name]
+        raw_name = name.encode("ascii")
+        size = b"%011o\0" % len(data)
+        chksum = const + sum(raw_name) + sum(size)
+        parts += (raw_name, bytes(100 - len(raw_name)), _HEAD_MODE_IDS, size, stamp, b"%06o\0 " % chksum,
+                  _HEAD_TAIL, data)
+        pad = -len(data) % _BLOCK
+        if pad:
+            parts.append(bytes(pad))
+        offset += _BLOCK + len(data) + pad
+    offset += 2 * _BLOCK  # two zero blocks end the archive
+    parts.append(bytes(2 * _BLOCK + (-offset % _RECORD)))
+    return b"".join(parts)
+
+
+def _tarfile_archive(members: Mapping[str, bytes], names: list[str], mtime: int) -> bytes:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name in sorted(members):
-            if not _SAFE_NAME.match(name) or ".." in name.split("/") or len(name) > 100:
-                raise ValueError(f"unsafe bundle member name {name!r}")
+        for name in names:
             data = members[name]
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -144,7 +218,7 @@ def pack(members: Mapping[str, bytes], *, mtime: int) -> bytes:
             info.uname = info.gname = ""
             info.type = tarfile.REGTYPE
             tar.addfile(info, io.BytesIO(data))
-    return gzip.compress(raw.getvalue(), compresslevel=_GZIP_LEVEL, mtime=0)
+    return raw.getvalue()
 
 
 def bundle_path(out_dir: Path, partner: str, bundle_id: str, version: str) -> Path:

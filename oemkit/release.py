@@ -9,6 +9,7 @@ the bump level of a change comes from :mod:`oemkit.diff`.
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,8 @@ from oemkit.bundle import (
     MANIFEST,
     SIGNATURE,
     SUMS,
-    bundle_path,
+    Hashes,
+    bundle_filename,
     canonical_json,
     compact_json,
     make_manifest,
@@ -74,17 +76,22 @@ def _resolved_json(bundle_id: str, resolved: Any, data: dict[str, Any]) -> bytes
 
     prov: dict[str, Any] = {}
     skip: set[str] = set()
+    plain: dict[str, dict[str, str]] = {}  # one {"file": f} per file (the common case): fewer dicts to build
     for path, node in resolved.prov.items():
-        if not path or isinstance(node, MapNode) or path.rpartition(".")[0] in skip:
+        if not path or isinstance(node, MapNode) or (skip and path.rpartition(".")[0] in skip):
             continue
         if isinstance(node, SeqNode):
             if not all(isinstance(i, Leaf) for i in node.items):
                 continue
             skip.add(path)
-        item: dict[str, Any] = {"file": node.origin.file}
+        file = node.origin.file
         if node.overridden:
-            item["overrode"] = [o.origin.file for o in node.overridden]
-        prov[path] = item
+            prov[path] = {"file": file, "overrode": [o.origin.file for o in node.overridden]}
+        else:
+            item = plain.get(file)
+            if item is None:
+                item = plain[file] = {"file": file}
+            prov[path] = item
     return canonical_json({"id": bundle_id, "files": list(resolved.files), "profile": data, "provenance": prov})
 
 
@@ -115,7 +122,9 @@ class Release:
         self.checks = checks
         self.partner: str = profile.partner.id
         self.bundle_id = f"{profile.partner.id}-{profile.variant}"
-        self.data: dict[str, Any] = profile.model_dump(mode="json")
+        from oemkit.render import profile_data  # here: importing the renderer loads Jinja
+
+        self.data: dict[str, Any] = profile_data(profile)  # the renderer's dump of this profile (read-only)
         files["profile.resolved.json"] = _resolved_json(self.bundle_id, resolved, self.data)
         self.files = files
         custom = profile.partner.customization
@@ -123,7 +132,8 @@ class Release:
         self.compat = {"product": profile.product.family, "model": profile.product.model,
                        "hardware_revisions": [profile.product.hardware_revision], "ocpp": profile.ocpp.version}
         self.profile_sha256 = sha256_hex(compact_json(self.data))
-        self.digests = {s: stream_sha256(files, s) for s in STREAMS}
+        self.hashes = Hashes()  # each member hashed once for the stream hashes, the manifest and SHA256SUMS
+        self.digests = {s: stream_sha256(files, s, self.hashes) for s in STREAMS}
 
     def _assemble(self, version: str, streams: dict[str, str], sde: int, prev: dict[str, Any] | None,
                   ) -> tuple[dict[str, bytes], bytes]:
@@ -150,7 +160,7 @@ class Release:
             "toolkit": {"name": "oemkit", "version": self.ctx.toolkit},
             "source_date_epoch": sde,
         }
-        return payload, make_manifest(fields, payload)
+        return payload, make_manifest(fields, payload, self.hashes)
 
     def _reproduce(self, history: ledger.History, entry: dict[str, Any],
                    ) -> tuple[str, dict[str, str], int, dict[str, bytes], bytes] | None:
@@ -198,26 +208,28 @@ class Release:
         lock = ledger.ledger_lock(root, self.bundle_id) if ctx.release else contextlib.nullcontext()
         with lock:
             version, streams, sde, payload, manifest, _released = self._plan(ledger.History(root, self.bundle_id))
-            members = {**payload, MANIFEST: manifest, SUMS: make_sums(payload, manifest)}
+            members = {**payload, MANIFEST: manifest, SUMS: make_sums(payload, manifest, self.hashes)}
             if self.ctx.key is not None:
                 from oemkit.signing import sign
 
                 members[SIGNATURE] = sign(self.ctx.key, manifest)
             archive = pack(members, mtime=sde)
-            target = bundle_path(ctx.out_dir, self.partner, self.bundle_id, version)
+            # Plain strings: the same paths as bundle_path() for a partner id (a slug, so one plain name).
+            name = bundle_filename(self.bundle_id, version)
+            folder = os.path.join(ctx.out_dir, self.partner)
             atomic.crash_point("pack")
-            with atomic.locked(target.parent):
-                atomic.clean_stale(target.parent)
-                atomic.write_bytes(target, archive)
+            with atomic.locked(folder):
+                atomic.clean_stale(folder)
+                atomic.write_bytes(os.path.join(folder, name), archive)
             atomic.crash_point("ledger")
             summary: dict[str, Any] = {
-                "id": self.bundle_id, "bundle": target.relative_to(ctx.out_dir).as_posix(), "version": version,
+                "id": self.bundle_id, "bundle": f"{self.partner}/{name}", "version": version,
                 "firmware_version": streams["firmware"], "software_version": streams["software"],
                 "firmware_sha256": self.digests["firmware"], "software_sha256": self.digests["software"],
                 "bundle_sha256": sha256_hex(archive)}
             if ctx.release:
                 entry = {"id": self.bundle_id, "version": version, "manifest_sha256": sha256_hex(manifest),
-                         "bundle": target.name, "bundle_sha256": summary["bundle_sha256"],
+                         "bundle": name, "bundle_sha256": summary["bundle_sha256"],
                          "profile_sha256": self.profile_sha256, "source_date_epoch": sde,
                          "toolkit": {"name": "oemkit", "version": self.ctx.toolkit},
                          "streams": {s: {"version": streams[s], "sha256": self.digests[s], "owner": self.owners[s]}
