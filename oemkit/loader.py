@@ -14,6 +14,7 @@ content, e.g. when HYG-ALWAYS-OVERRIDDEN indexes a profile's siblings and they a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import stat
@@ -42,9 +43,10 @@ MAX_EXTENDS_DEPTH = 16
 MAX_LAYERS = 64
 _SRC = "oemkit profile format: extends"
 _CACHE_SIZE = 256
-#: Merged chains kept. A partner folder's variants are resolved together by HYG-ALWAYS-OVERRIDDEN
-#: shortly before they are checked one by one, so a window of a few folders is enough.
-_MERGED_SIZE = 256
+#: Merged chains (and parent folds) kept. A partner folder's variants are resolved together by
+#: HYG-ALWAYS-OVERRIDDEN shortly before they are checked one by one, so a folder's worth is enough;
+#: more only gives the garbage collector more to walk (a folder larger than this merges twice).
+_MERGED_SIZE = 64
 
 _T = TypeVar("_T")
 
@@ -134,6 +136,7 @@ class Resolved:
             probe = probe.rsplit(".", 1)[0] if "." in probe else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def role_of(file: str) -> str:
     """Who owns a file, from where it lives: ``product``, ``region``, ``partner`` or ``other``."""
     parts = file.split("/")

@@ -27,7 +27,7 @@ _SPEC = "oemkit profile format (shared/spec/profile.md): extends and merge seman
 
 
 def _leaf_rows(resolved: Resolved) -> tuple[tuple[str, Leaf | SeqNode], ...]:
-    return tuple((path, node) for path, node, meta, _ in model_leaves(resolved) if meta.layer != "meta")
+    return tuple([(path, node) for path, node, meta, _ in model_leaves(resolved) if meta.layer != "meta"])
 
 
 def _leaves(resolved: Resolved) -> tuple[tuple[str, Leaf | SeqNode], ...]:

@@ -18,7 +18,7 @@ _SPEC = "oemkit profile format (shared/spec/profile.md): layers, owners, impact"
 
 
 def _partner_rows(resolved: Resolved) -> tuple[tuple[str, str, str], ...]:
-    return tuple((path, meta.layer, meta.impact) for path, _, meta, by_partner in model_leaves(resolved) if by_partner)
+    return tuple([(path, meta.layer, meta.impact) for path, _, meta, partner in model_leaves(resolved) if partner])
 
 
 def _partner_paths(resolved: Resolved) -> frozenset[str]:

@@ -7,6 +7,7 @@ the numbers (thresholds, accepted certifications, required connectors) come from
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from oemkit.region import FundingProgram, SmartChargingRules
@@ -105,14 +106,15 @@ def gb_off_peak(ctx: RuleContext) -> Iterator[Hit]:
                   'set charging.off_peak_window, e.g. "22:00-08:00".')
 
 
-def _minutes(window: str) -> set[int]:
-    """Minutes of the day covered by ``HH:MM-HH:MM`` (may wrap midnight)."""
+@functools.lru_cache(maxsize=1024)
+def _minutes(window: str) -> frozenset[int]:
+    """Minutes of the day covered by ``HH:MM-HH:MM`` (may wrap midnight); a portfolio repeats a few windows."""
     start_s, end_s = window.split("-")
     start = int(start_s[:2]) * 60 + int(start_s[3:])
     end = int(end_s[:2]) * 60 + int(end_s[3:])
     if end <= start:
         end += 24 * 60
-    return {m % (24 * 60) for m in range(start, end)}
+    return frozenset(m % (24 * 60) for m in range(start, end))
 
 
 @rule(
