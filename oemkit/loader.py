@@ -202,12 +202,30 @@ def check_ids(node: TNode, spath: str = "", strategies: dict[str, str] | None = 
     """
     if strategies is None:
         strategies = merge_strategies()
+    _check_ids(node, spath, strategies, _toward_keyed(frozenset(p for p, s in strategies.items() if s == "id")))
+
+
+@functools.lru_cache(maxsize=16)
+def _toward_keyed(keyed: frozenset[str]) -> frozenset[str]:
+    """Schema paths at or above a list merged on id (and ``""``, whose keys start afresh): elsewhere
+    :func:`check_ids` can find nothing, so it does not walk there."""
+    out = {""}
+    for path in keyed:
+        parts = path.split(".")
+        out.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return frozenset(out)
+
+
+def _check_ids(node: TNode, spath: str, strategies: dict[str, str], toward: frozenset[str]) -> None:
     if isinstance(node, MapNode):
         for key, sub in node.items.items():
-            check_ids(sub, schema_path(spath, key), strategies)
+            child = schema_path(spath, key)
+            if child in toward:
+                _check_ids(sub, child, strategies, toward)
     elif isinstance(node, SeqNode):
         item_path = schema_path(spath, 0)
         keyed = strategies.get(spath) == "id"
+        descend = item_path in toward
         seen: dict[object, Origin] = {}
         for item in node.items:
             if keyed:
@@ -226,7 +244,8 @@ def check_ids(node: TNode, spath: str = "", strategies: dict[str, str] | None = 
                                       "silently replace the other.",
                                       "give each item its own id, or merge the two items into one.")
                 seen[ident.value] = ident.origin
-            check_ids(item, item_path, strategies)
+            if descend:
+                _check_ids(item, item_path, strategies, toward)
 
 
 def _id_failure(rule: str, origin: Origin, path: str, message: str, hint: str) -> LoadFailure:
