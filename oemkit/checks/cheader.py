@@ -35,13 +35,19 @@ _TIMEOUT_S = 120
 def compiler() -> str:
     """The C compiler: ``$CC`` or ``gcc``, which must be on PATH."""
     name = os.environ.get("CC") or "gcc"
-    found = shutil.which(name)
+    found = _which(name, os.environ.get("PATH"))
     if found is None:
         raise UsageError(f"{name}: C compiler not found on PATH. The firmware header check compiles "
                          f"firmware/oem_config.h with `gcc {' '.join(CFLAGS)}`; without a compiler the check "
                          "cannot pass. Install gcc (apt-get install gcc, or scripts/install-system-deps.sh) or "
                          "set CC to a gcc-compatible compiler, then run again.")
     return found
+
+
+@functools.lru_cache(maxsize=8)
+def _which(name: str, path: str | None) -> str | None:
+    """``shutil.which``, once per process for each $CC and $PATH (it stats every PATH entry)."""
+    return shutil.which(name, path=path)
 
 
 @functools.cache
