@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from oemkit.bundle import Hashes, _tarfile_archive, _ustar, make_manifest, make_sums, pack, sha256_hex, stream_sha256
 from oemkit.escape import UnrepresentableText, json_text, kconfig_string
-from oemkit.render.identity import _C_TRAILING, without_provenance
+from oemkit.render.identity import _C_TRAILING, _KCONFIG_ORIGIN, without_provenance
 
 _JSON_HTML = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027", "\u2028": "\\u2028",
               "\u2029": "\\u2029"}
@@ -122,6 +122,16 @@ _C_PIECES = st.sampled_from([b" ", b"\t", b"\n", b"/", b"*", b'"', b"a", b"\r", 
 @given(st.lists(_C_PIECES, max_size=30).map(b"".join))
 def test_c_provenance_stripping_is_the_regex(data: bytes) -> None:
     assert without_provenance("firmware/oem_config.h", data) == _C_TRAILING.sub(rb"\1", data)
+
+
+_KCONFIG_PIECES = st.sampled_from([b"\n", b"# ", b"#", b" ", b"CONFIG_", b"A_1", b" is not set", b"x", b"\r",
+                                   b"# CONFIG_X is not set", b"CONFIG_X=y"])
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True)
+@given(st.lists(_KCONFIG_PIECES, max_size=25).map(b"".join))
+def test_kconfig_provenance_stripping_is_the_regex(data: bytes) -> None:
+    assert without_provenance("firmware/oem.conf", data) == _KCONFIG_ORIGIN.sub(b"", data)
 
 
 _NAMES = st.from_regex(r"\A[A-Za-z0-9._-]{1,40}(/[A-Za-z0-9._-]{1,20}){0,2}\Z").filter(

@@ -84,29 +84,61 @@ def _help(path: str) -> str:
 
 
 # Entries are immutable and most values repeat across the profiles of a portfolio (and between the
-# renderer's call and the checks' call for one profile), so each distinct entry is built once.
+# renderer's call and the checks' call for one profile), so each distinct entry is built once: keyed
+# by path, value (with its type: True is not 1) and the origin node's position, the inputs of the
+# entry's fields. Floats are not cached: -0.0 == 0.0 but they are written differently.
 _CACHE_MAX = 1 << 16
-_cache: dict[tuple[str, type, Any, str, str], Entry] = {}
-_CACHEABLE = frozenset({str, int, bool, type(None)})  # floats differ as text where they compare equal (-0.0)
+_cache: dict[tuple[Any, ...], Entry] = {}
+_CACHEABLE = frozenset({str, int, bool, type(None)})
 
 
 def _entry(path: str, value: Any, origin: str, help_text: str) -> Entry:
-    kind = type(value)
-    key = (path, kind, value, origin, help_text) if kind in _CACHEABLE else None
-    if key is not None:
-        hit = _cache.get(key)
-        if hit is not None:
-            return hit
     try:
-        entry = _make(path, value, origin, help_text)
+        return _make(path, value, origin, help_text)
     except UnrepresentableText as exc:
         exc.path = path  # the renderer turns it into a finding at this path
         raise
-    if key is not None:
+
+
+def _node(prov: dict[str, TNode], path: str) -> TNode | None:
+    """The provenance node of ``path`` (a list item without its own: its list's), as :func:`origin_of` finds it."""
+    node = prov.get(path)
+    if node is None and "." in path and path.rsplit(".", 1)[1].isdigit():
+        node = prov.get(path.rsplit(".", 1)[0])
+    return node
+
+
+def _origin_text(node: TNode | None) -> str:
+    return "model default" if node is None else _comment(node.origin.file, node.origin.line)
+
+
+def _value_entry(path: str, value: Any, prov: dict[str, TNode]) -> Entry:
+    """The entry of a leaf or a list item (help text from the model)."""
+    node = _node(prov, path) if prov else None
+    kind = type(value)
+    if kind not in _CACHEABLE:
+        return _entry(path, value, _origin_text(node), _help(path))
+    key = (path, kind, value, None if node is None else node.origin[:2])
+    hit = _cache.get(key)
+    if hit is None:
+        hit = _entry(path, value, _origin_text(node), _help(path))
         if len(_cache) >= _CACHE_MAX:
             _cache.clear()
-        _cache[key] = entry
-    return entry
+        _cache[key] = hit
+    return hit
+
+
+def _count_entry(path: str, count: int, prov: dict[str, TNode]) -> Entry:
+    """The ``<list>.count`` entry of the list at ``path``."""
+    node = _node(prov, path) if prov else None
+    key = ("count", path, count, None if node is None else node.origin[:2])
+    hit = _cache.get(key)
+    if hit is None:
+        hit = _entry(f"{path}.count", count, _origin_text(node), f"Number of items in {path}.")
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[key] = hit
+    return hit
 
 
 def _make(path: str, value: Any, origin: str, help_text: str) -> Entry:
@@ -137,20 +169,23 @@ def _make(path: str, value: Any, origin: str, help_text: str) -> Entry:
 def _walk(value: Any, path: str, prov: dict[str, TNode], out: list[Entry]) -> None:
     if isinstance(value, dict):
         for key, sub in value.items():
-            _walk(sub, f"{path}.{key}" if path else key, prov, out)
+            sub_path = f"{path}.{key}" if path else key
+            kind = type(sub)
+            if kind in _CACHEABLE:  # a plain leaf: no call of its own
+                out.append(_value_entry(sub_path, sub, prov))
+            else:
+                _walk(sub, sub_path, prov, out)
         return
     if isinstance(value, list):
+        out.append(_count_entry(path, len(value), prov))
         if value and all(isinstance(v, dict) for v in value):
-            out.append(_entry(f"{path}.count", len(value), origin_of(prov, path),
-                              f"Number of items in {path}."))
             for i, item in enumerate(value):
                 _walk(item, f"{path}.{i}", prov, out)
             return
-        out.append(_entry(f"{path}.count", len(value), origin_of(prov, path), f"Number of items in {path}."))
         for i, item in enumerate(value):
-            out.append(_entry(f"{path}.{i}", item, origin_of(prov, f"{path}.{i}"), _help(f"{path}.{i}")))
+            out.append(_value_entry(f"{path}.{i}", item, prov))
         return
-    out.append(_entry(path, value, origin_of(prov, path), _help(path)))
+    out.append(_value_entry(path, value, prov))
 
 
 def firmware_entries(firmware: dict[str, Any], prov: dict[str, TNode]) -> list[Entry]:

@@ -64,12 +64,36 @@ def _help_line(text: str) -> str:
     return escape.comment_text(" ".join(text.split())).replace("%20", " ")
 
 
+def _memoised(function: Callable[[str], str]) -> Callable[[Any], str]:
+    """``function`` with its results for plain strings remembered (errors are not: they raise every time).
+
+    The Kconfig tree quotes every field path: the same strings for every profile of a portfolio.
+    Other argument types go straight to ``function``.
+    """
+    done: dict[str, str] = {}
+
+    def call(text: Any) -> str:
+        if type(text) is not str:
+            return function(text)
+        hit = done.get(text)
+        if hit is None:
+            if len(done) >= 8192:
+                done.clear()
+            hit = done[text] = function(text)
+        return hit
+
+    return call
+
+
+_kconfig_string = _memoised(escape.kconfig_string)
+
+
 def filters() -> dict[str, Callable[..., Any]]:
     """The escaping filters every template gets (see :mod:`oemkit.escape`)."""
     return {
         "c_string": escape.c_string,
         "comment": escape.comment_text,
-        "kconfig_string": escape.kconfig_string,
+        "kconfig_string": _kconfig_string,
         "kconfig_help": _kconfig_help,
         "css_string": escape.css_string,
         "css_color": escape.css_color,

@@ -24,6 +24,9 @@ _C_TRAILING = re.compile(rb"(?m)(^|[ \t])/\* [^*\"\n]* \*/$")
 _C_COMMENT = re.compile(rb"(?m)/\* [^*\"\n]* \*/$")
 _BEFORE_C_COMMENT = frozenset(b" \t\n")
 _KCONFIG_ORIGIN = re.compile(rb"(?m)^# (?!CONFIG_[A-Za-z0-9_]+ is not set$)[^\n]*\n")
+# The same lines found by the newline before them (a literal start: a fast scan); removing "\n# ..."
+# instead of "# ...\n" leaves the same text. Only the first line has no newline before it.
+_KCONFIG_ORIGIN_AFTER_NL = re.compile(rb"\n# (?!CONFIG_[A-Za-z0-9_]+ is not set(?:\n|\Z))[^\n]*(?=\n)")
 
 
 def _strip_c_comments(data: bytes) -> bytes:
@@ -47,12 +50,23 @@ def _strip_c_comments(data: bytes) -> bytes:
     return b"".join(parts)
 
 
+def _strip_kconfig_comments(data: bytes) -> bytes:
+    """``_KCONFIG_ORIGIN.sub(b"", data)``, faster."""
+    start = 0
+    while data.startswith(b"# ", start):  # comment lines at the very start
+        match = _KCONFIG_ORIGIN.match(data, start)
+        if match is None:
+            break
+        start = match.end()
+    return _KCONFIG_ORIGIN_AFTER_NL.sub(b"", data[start:] if start else data)
+
+
 def without_provenance(path: str, data: bytes) -> bytes:
     """``data`` of the artifact at ``path`` with its provenance comments removed (other files unchanged)."""
     if path.endswith(".h"):
         return _strip_c_comments(data)
     if path.endswith(".conf"):
-        return _KCONFIG_ORIGIN.sub(b"", data)
+        return _strip_kconfig_comments(data)
     return data
 
 
