@@ -251,7 +251,7 @@ def _work(paths: list[str]) -> list[dict[str, Any]]:
 
 
 #: Profiles per window: the headers of a window that are not in the cache compile in one compiler run.
-WINDOW = 64
+WINDOW = 128
 
 
 def _windows(paths: list[Path], jobs: int) -> Iterator[list[Path]]:
