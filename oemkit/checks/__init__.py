@@ -92,15 +92,20 @@ def _c_code_identity(header: bytes) -> bytes:
     return _C_COMMENT.sub(b"/**/", header)
 
 
-def _header_key(files: dict[str, bytes], entries: list[Entry]) -> str | None:
-    """Cache key of the header check (compiler, header code, expected values); None when nothing was rendered."""
-    from oemkit.checks.cheader import compiler, compiler_identity, test_program
+def _expected(entries: list[Entry]) -> str:
+    """The expected values as text: what the header and Kconfig checks' cache keys hold of the profile."""
+    return "\n".join(f"{e.name}={e.kind}:{e.value!r}" for e in entries)
+
+
+def _header_key(files: dict[str, bytes], expected: str) -> str | None:
+    """Cache key of the header check (compiler, test generator, header code, expected values); None if not rendered."""
+    from oemkit.checks.cheader import compiler, compiler_identity, generator_identity
 
     cc = compiler()  # a missing compiler is a usage error, raised before any result is cached
     header = files.get("firmware/oem_config.h")
     if header is None:
         return None
-    return cache.digest("c-header", compiler_identity(cc), _c_code_identity(header), test_program(entries))
+    return cache.digest("c-header", compiler_identity(cc), generator_identity(), _c_code_identity(header), expected)
 
 
 def _compile_pending(items: list[_Item], cache_dir: Path | None) -> dict[str, float]:
@@ -139,14 +144,13 @@ def _header_case(item: _Item, cache_dir: Path | None, fresh: dict[str, float]) -
     return CheckCase(_HEADER_CASE, "firmware.oem_config.h", ok, message, seconds or 0.0, skipped, seconds is None)
 
 
-def _kconfig_case(files: dict[str, bytes], entries: list[Entry], cache_dir: Path | None) -> CheckCase:
+def _kconfig_case(files: dict[str, bytes], entries: list[Entry], expected: str, cache_dir: Path | None) -> CheckCase:
     from oemkit.checks.kconfig import run_kconfig_check
 
     name = "kconfiglib loads oem.conf against Kconfig with no warning"
     tree, fragment = files.get("firmware/Kconfig"), files.get("firmware/oem.conf")
     if tree is None or fragment is None:
         return CheckCase(name, "firmware.oem.conf", False, "firmware/Kconfig or firmware/oem.conf was not rendered")
-    expected = "\n".join(f"{e.name}={e.kind}:{e.value!r}" for e in entries)
     code = _kconfig_code(tree)
     key = cache.digest("kconfig", code, _kconfig_code(fragment), expected)
     # The tree is parsed from its code, so the trees of a build (same code, other comments) parse once.
@@ -273,6 +277,7 @@ class _Item:
     firmware: dict[str, Any]
     software: dict[str, Any]
     entries: list[Entry]
+    expected: str
     header_key: str | None
 
 
@@ -283,7 +288,8 @@ def _item(files: dict[str, bytes], profile: Profile, documents: tuple[dict[str, 
 
     firmware, software = documents if documents is not None else split(profile)
     entries = firmware_entries(firmware, {})
-    return _Item(files, profile, firmware, software, entries, _header_key(files, entries))
+    expected = _expected(entries)
+    return _Item(files, profile, firmware, software, entries, expected, _header_key(files, expected))
 
 
 def run_checks(files: dict[str, bytes], *, profile: Profile, cache_dir: Path | None,
@@ -321,7 +327,7 @@ def run_checks_many(inputs: Sequence[CheckInput], *, cache_dir: Path | None) -> 
         version = ocpp_version(profile)
         suite = CheckSuite(bundle_id(profile))
         suite.cases.append(_header_case(item, cache_dir, fresh))
-        suite.cases.append(_kconfig_case(files, item.entries, cache_dir))
+        suite.cases.append(_kconfig_case(files, item.entries, item.expected, cache_dir))
         suite.cases.append(_document_case(files, "firmware/params.json", item.firmware,
                                           "firmware-params.schema.json"))
         suite.cases.append(_document_case(files, "software/config.json", item.software,

@@ -11,6 +11,7 @@ usage error, never a skipped pass.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import shutil
@@ -25,8 +26,8 @@ from oemkit.errors import UsageError
 if TYPE_CHECKING:
     from oemkit.render.entries import Entry
 
-__all__ = ["BATCH_SIZE", "CFLAGS", "batch_program", "compiler", "compiler_identity", "run_header_check",
-           "run_header_checks", "test_program"]
+__all__ = ["BATCH_SIZE", "CFLAGS", "batch_program", "compiler", "compiler_identity", "generator_identity",
+           "run_header_check", "run_header_checks", "test_program"]
 
 CFLAGS: tuple[str, ...] = ("-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic")
 _TIMEOUT_S = 120
@@ -48,6 +49,13 @@ def compiler() -> str:
 def _which(name: str, path: str | None) -> str | None:
     """``shutil.which``, once per process for each $CC and $PATH (it stats every PATH entry)."""
     return shutil.which(name, path=path)
+
+
+@functools.cache
+def generator_identity() -> str:
+    """sha256 of this module: part of the cache key, so a changed test program re-checks every header."""
+    with open(__file__, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
 
 
 @functools.cache
