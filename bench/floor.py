@@ -2,9 +2,10 @@
 
 For each buildable profile, one at a time (streamed): read -> libyaml load (``CSafeLoader``; ``extends``
 followed, parsed layers kept in a small LRU) -> merge (mappings by key, id-lists by id) -> pydantic
-``Profile.model_validate`` -> split (two ``model_dump(include=...)``) -> render the artifact templates
-with oemkit's own Jinja environment (``oemkit.render``) -> sha256 + ``SHA256SUMS`` -> tar.gz in memory
-(gzip 9, fixed mtime/owner) -> write.
+``Profile.model_validate`` -> split (two ``model_dump(include=...)``) -> render every template a bundle
+holds with oemkit's own code: the artifact templates (``oemkit.render``), the release notes and the
+report page (with no provenance, no check results and no previous release) -> sha256 + ``SHA256SUMS``
+-> tar.gz in memory (gzip 9, fixed mtime/owner) -> write.
 
 ``oemkit build --jobs 1`` is measured against this per profile: whatever it costs above the floor is
 the price of provenance, checks, caching and atomic writes.
@@ -110,11 +111,14 @@ def _tar(members: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def build_one(path: Path, templates: Path, out: Path) -> Path:
+def build_one(path: Path, templates: Path, out: Path, root: Path) -> Path:
     """The bare pipeline for one profile; returns the bundle path."""
+    from oemkit.loader import Resolved
+    from oemkit.notes import StreamInfo, render_notes
     from oemkit.render import artifact_templates, bundle_id, ocpp_version
     from oemkit.render.entries import firmware_entries
     from oemkit.render.env import environment
+    from oemkit.report_html import render_report
 
     data = _resolve(str(path), merge_strategies())
     profile = Profile.model_validate(data)
@@ -130,6 +134,16 @@ def build_one(path: Path, templates: Path, out: Path) -> Path:
     members = {name: env.get_template(tpl).render(context).encode() for name, tpl in
                artifact_templates(profile).items()}
     members["profile.resolved.json"] = json.dumps(data, indent=2, sort_keys=True).encode()
+    # The bundle's other two templates: release notes of a first release, and the report page.
+    streams = [StreamInfo(name, "1.0.0", hashlib.sha256(members[doc]).hexdigest(), "factory", None, None)
+               for name, doc in (("firmware", "firmware/params.json"), ("software", "software/config.json"))]
+    notes = render_notes(bundle_id=ident, version="1.0.0", previous_version=None, streams=streams, changes=[],
+                         reflash_required=False, recertification_required=False)
+    members["RELEASE_NOTES.md"] = notes
+    members["report.html"] = render_report(
+        profile=profile, resolved=Resolved(path=str(path), tree=None), firmware=firmware, software=software,
+        checks=[], release_notes=notes.decode("utf-8"), bundle_id=ident, version="1.0.0",
+        workspace_root=root)
     sums = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in sorted(members.items()))
     members["SHA256SUMS"] = sums.encode()
     target = out / profile.partner.id / f"{ident}.tar.gz"
@@ -143,7 +157,7 @@ def build_all(workspace: Path, out: Path) -> Iterator[Path]:
     ws = find_workspace(explicit=workspace)
     templates = ws.templates_dir()
     for path in ws.buildable():
-        yield build_one(path, templates, out)
+        yield build_one(path, templates, out, ws.root)
 
 
 def main(argv: list[str] | None = None) -> int:
