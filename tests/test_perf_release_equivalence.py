@@ -200,3 +200,41 @@ def test_firmware_entries_keep_float_spelling_and_bool_int_apart() -> None:
     with pytest.raises(UnrepresentableText) as info:
         firmware_entries({"a": {"b": "line\nbreak"}}, {})
     assert info.value.path == "a.b"
+
+
+def test_memoised_filters_answer_like_the_escapers() -> None:
+    from oemkit.render.env import filters
+
+    kconfig = filters()["kconfig_string"]
+    for text in ("a.b", 'quote " and \\', "a.b"):
+        assert kconfig(text) == kconfig_string(text)
+    for _ in range(2):  # an error is raised every time, never remembered as a result
+        with pytest.raises(UnrepresentableText):
+            kconfig("line\nbreak")
+    with pytest.raises(TypeError):
+        kconfig(5)
+    help_line = filters()["kconfig_help"]
+    assert help_line("two\n  lines */ here") == help_line("two\n  lines */ here") == "two lines %2A/ here"
+
+
+def test_atomic_writes_create_a_missing_folder_and_keep_the_old_errors(tmp_path: Path) -> None:
+    from oemkit import atomic
+
+    target = tmp_path / "new" / "deeper" / "file.bin"
+    atomic.write_bytes(target, b"one")
+    atomic.write_bytes(str(target), b"two", durable=False)
+    assert target.read_bytes() == b"two" and target.stat().st_mode & 0o777 == 0o644
+    assert atomic.create_exclusive(tmp_path / "ledger" / "1.0.0.json", b"{}") is True
+    assert atomic.create_exclusive(tmp_path / "ledger" / "1.0.0.json", b"{}") is False
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"x")
+    with pytest.raises(OSError) as written:
+        atomic.write_bytes(blocker / "sub" / "f", b"x")
+    with pytest.raises(OSError) as made:
+        (blocker / "sub").mkdir(parents=True, exist_ok=True)
+    assert type(written.value) is type(made.value)
+    with pytest.raises(OSError), atomic.locked(blocker / "sub"):
+        pass
+    with atomic.locked(tmp_path / "locked" / "here"):
+        assert (tmp_path / "locked" / "here").is_dir()
+    assert sorted(p.name for p in tmp_path.rglob(f"*{atomic.TMP_SUFFIX}")) == []

@@ -87,7 +87,7 @@ def _help(path: str) -> str:
 # renderer's call and the checks' call for one profile), so each distinct entry is built once: keyed
 # by path, value (with its type: True is not 1) and the origin node's position, the inputs of the
 # entry's fields. Floats are not cached: -0.0 == 0.0 but they are written differently.
-_CACHE_MAX = 1 << 16
+_CACHE_MAX = 1 << 14  # a few thousand distinct entries for a portfolio of hundreds of profiles
 _cache: dict[tuple[Any, ...], Entry] = {}
 _CACHEABLE = frozenset({str, int, bool, type(None)})
 
