@@ -113,6 +113,10 @@ class _Builder:
         self.templates_dir = self.ws.templates_dir()
         self.shared_sha256 = "|".join((buildcache.tree_digest(self.templates_dir),
                                        buildcache.tree_digest(self.ws.schemas_dir()), buildcache.toolkit_digest()))
+        # Artifact check results are keyed by content (artifact code, expected values, tool versions), so
+        # they are shared by every output folder of the workspace, beside `oemkit check`'s cache: a fresh
+        # output folder (CI) still compiles only the firmware headers it has never seen. --no-cache: none.
+        self.check_cache = self.ws.root / buildcache.CACHE_DIR / "artifacts" if options.use_cache else None
         self.key: Ed25519PrivateKey | None = None
         self.key_id = ""
         if options.sign_key is not None:
@@ -213,7 +217,7 @@ class _Builder:
         from oemkit.checks import CheckInput, run_checks_many
 
         return run_checks_many([CheckInput(r.files, r.profile, (r.firmware, r.software)) for r in rendered],
-                               cache_dir=self.options.out_dir / buildcache.CACHE_DIR / "checks")
+                               cache_dir=self.check_cache)
 
     def _finish(self, r: _Rendered, suite: Any) -> dict[str, Any]:
         ok, report_xml, check_findings, checks = _check_outcome(suite, r.rel)

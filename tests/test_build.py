@@ -288,3 +288,36 @@ def test_two_profiles_with_one_bundle_id(ws: Path, cli: Callable[..., Result]) -
     assert sorted(f["profile"] for f in doc["failed"]) == ["profiles/partners/voltway/home-22-gb-copy.yaml",
                                                              "profiles/partners/voltway/home-22-gb.yaml"]
     assert {f["findings"][0]["rule"] for f in doc["failed"]} == {"BUILD-DUPLICATE-ID"}
+
+
+def test_check_results_are_shared_by_every_output_folder(ws: Path, cli: Callable[..., Result],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh output folder (a CI run) reuses the workspace's check results; --no-cache checks everything anew."""
+    from oemkit.checks import cache, cheader
+
+    compiled: list[int] = []
+    real_batch, real_one = cheader._run_batch, cheader.run_header_check
+
+    def batch(cc: str, items: list[tuple[bytes, object]]) -> list[tuple[bool, str]]:
+        compiled.append(len(items))
+        return real_batch(cc, items)  # type: ignore[arg-type]
+
+    def one(cc: str, header: bytes, program: str) -> tuple[bool, str]:
+        compiled.append(1)
+        return real_one(cc, header, program)
+
+    monkeypatch.setattr(cheader, "_run_batch", batch)
+    monkeypatch.setattr(cheader, "run_header_check", one)
+    cache.clear_memory()
+    assert cli("build", "--all", "-o", "first", "--format", "json", cwd=ws).code == 0
+    assert sum(compiled) == 6 and (ws / ".oemkit-cache" / "artifacts").is_dir()
+    cache.clear_memory()  # a new process
+    compiled.clear()
+    second = cli("build", "--all", "-o", "second", "--format", "json", cwd=ws)
+    assert second.code == 0 and compiled == []
+    assert not any(b["cached"] for b in second.json()["bundles"])  # every bundle was built, from cached checks
+    for b in second.json()["bundles"]:
+        assert (ws / b["path"]).read_bytes() == (ws / b["path"].replace("second/", "first/", 1)).read_bytes()
+    cache.clear_memory()
+    assert cli("build", "--all", "-o", "third", "--no-cache", "--format", "json", cwd=ws).code == 0
+    assert sum(compiled) == 6
