@@ -254,6 +254,10 @@ def _id_failure(rule: str, origin: Origin, path: str, message: str, hint: str) -
                                source="oemkit profile format: keyed list merge on id"))
 
 
+#: Files one build keeps read (the shared product and region layers stay; partner files pass through).
+_FILE_MEMO_SIZE = 256
+
+
 class _Resolver:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
@@ -266,6 +270,13 @@ class _Resolver:
     def open(self, path: str, rel: str, real: str, lst: os.stat_result | None,
              origin: Origin | None) -> tuple[MapNode, str] | None:
         """The parsed file and its sha256, or None with a finding. ``lst``: its lstat if not a symlink."""
+        memo = self.ws.file_memo
+        memo_key = (rel, real)  # a tree names its file: a link and its target are parsed apart
+        if memo is not None and memo_key in memo:  # read before in this run (its checks passed then)
+            memo.move_to_end(memo_key)
+            tree, digest = memo[memo_key]
+            self.digests[rel] = digest
+            return tree, digest
         where = origin or Origin(rel, 1, 1)
         key = "extends" if origin is not None else ""
         if not self.ws.contains_real(real):
@@ -302,6 +313,10 @@ class _Resolver:
         if isinstance(tree, LoadFailure):
             self.findings.append(tree.finding)
             return None
+        if memo is not None:
+            memo[memo_key] = (tree, digest)
+            if len(memo) > _FILE_MEMO_SIZE:
+                memo.popitem(last=False)
         return tree, digest
 
     def extends_of(self, tree: MapNode, rel: str) -> list[tuple[str, Origin]] | None:

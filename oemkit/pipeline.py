@@ -106,7 +106,7 @@ class _Builder:
     def __init__(self, root: Path, options: BuildOptions) -> None:
         from oemkit import __version__
 
-        self.ws = Workspace(root)
+        self.ws = Workspace(root, frozen_files=True)  # a build reads each file once
         self.options = options
         self.toolkit = __version__
         self.sde = source_date_epoch()

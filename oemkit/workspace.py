@@ -11,8 +11,10 @@ import os
 import re
 import stat
 import tomllib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from oemkit.errors import UsageError
 
@@ -92,13 +94,20 @@ class Workspace:
     """
 
     root: Path
+    #: Set by a build: its files are taken not to change while it runs, so each file is read once per
+    #: run (:attr:`file_memo`, kept by :mod:`oemkit.loader`). The digests a build records are those of the
+    #: bytes it used, so an edit during the run is seen by the next build.
+    frozen_files: bool = field(default=False, compare=False)
     _real_dirs: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _strings: bool = field(default=False, init=False, repr=False, compare=False)
+    file_memo: OrderedDict[tuple[str, str], Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # The string forms below assume POSIX separators and an absolute root; else pathlib answers.
         text = str(self.root)
         object.__setattr__(self, "_strings", os.sep == "/" and text.startswith("/") and not text.startswith("//"))
+        if self.frozen_files:
+            object.__setattr__(self, "file_memo", OrderedDict())
 
     @property
     def profiles(self) -> Path:

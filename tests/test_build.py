@@ -321,3 +321,28 @@ def test_check_results_are_shared_by_every_output_folder(ws: Path, cli: Callable
     cache.clear_memory()
     assert cli("build", "--all", "-o", "third", "--no-cache", "--format", "json", cwd=ws).code == 0
     assert sum(compiled) == 6
+
+
+def test_a_build_reads_each_file_once(ws: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build's Workspace keeps the files it read (bounded); the next build reads them afresh."""
+    from oemkit import loader
+
+    reads: list[str] = []
+    real = loader._parse_file
+
+    def counting(path: str, rel: str, size: int) -> object:
+        reads.append(rel)
+        return real(path, rel, size)
+
+    monkeypatch.setattr(loader, "_parse_file", counting)
+    first = cli("build", "--all", "--no-cache", "--format", "json", cwd=ws)
+    assert first.code == 0
+    assert reads and len(reads) == len(set(reads))  # shared layers and partner bases: once each
+    product = ws / "profiles/products/ac-wallbox-22.yaml"
+    product.write_text(product.read_text().replace("min_current_a: 6", "min_current_a: 7"))
+    reads.clear()
+    second = cli("build", "--all", "--no-cache", "--format", "json", cwd=ws)
+    assert "profiles/products/ac-wallbox-22.yaml" in reads
+    before = {b["id"]: b["firmware_sha256"] for b in first.json()["bundles"]}
+    after = {b["id"]: b["firmware_sha256"] for b in second.json()["bundles"]}
+    assert after["ampera-wallbox-22-de"] != before["ampera-wallbox-22-de"]  # the edit is in the new firmware
