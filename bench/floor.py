@@ -5,7 +5,7 @@ followed, parsed layers kept in a small LRU) -> merge (mappings by key, id-lists
 ``Profile.model_validate`` -> split (two ``model_dump(include=...)``) -> render every template a bundle
 holds with oemkit's own code: the artifact templates (``oemkit.render``), the release notes and the
 report page (with no provenance, no check results and no previous release) -> sha256 + ``SHA256SUMS``
--> tar.gz in memory (gzip 9, fixed mtime/owner) -> write.
+-> tar.gz in memory (gzip level 6 as oemkit's bundles, fixed mtime/owner) -> write.
 
 ``oemkit build --jobs 1`` is measured against this per profile: whatever it costs above the floor is
 the price of provenance, checks, caching and atomic writes.
@@ -41,6 +41,7 @@ from oemkit.workspace import find_workspace  # noqa: E402
 __all__ = ["build_all", "build_one", "includes", "main"]
 
 MTIME = 1_700_000_000
+GZIP_LEVEL = 6
 
 
 @functools.lru_cache(maxsize=256)
@@ -106,7 +107,8 @@ def _tar(members: dict[str, bytes]) -> bytes:
             info.size, info.mtime, info.mode = len(members[name]), MTIME, 0o644
             tar.addfile(info, io.BytesIO(members[name]))
     out = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=9, mtime=MTIME) as gz:
+    # The compression level of oemkit's bundles (oemkit.bundle): the floor packs the same way.
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=GZIP_LEVEL, mtime=MTIME) as gz:
         gz.write(raw.getvalue())
     return out.getvalue()
 

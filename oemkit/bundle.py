@@ -163,49 +163,11 @@ def pack(members: Mapping[str, bytes], *, mtime: int) -> bytes:
     for name in names:
         if not _SAFE_NAME.match(name) or ".." in name.split("/") or len(name) > 100:
             raise ValueError(f"unsafe bundle member name {name!r}")
-    if type(mtime) is int and 0 <= mtime < _USTAR_NUMBER_END and all(
-            len(members[n]) < _USTAR_NUMBER_END for n in names):
-        raw = _ustar(members, names, mtime)
-    else:  # a number a ustar field cannot hold: tarfile adds the pax header it needs
-        raw = _tarfile_archive(members, names, mtime)
-    return gzip.compress(raw, compresslevel=_GZIP_LEVEL, mtime=0)
+    return gzip.compress(_tar(members, names, mtime), compresslevel=_GZIP_LEVEL, mtime=0)
 
 
-# The archive is plain ustar (what tarfile writes in PAX format when no member needs an extended
-# header: short ASCII names, sizes and mtime below 8**11), so it is assembled here directly; the
-# tests compare it with tarfile's bytes. Each header: name, mode 0644, uid/gid 0, size, mtime,
-# checksum, type '0', magic "ustar\0" "00", empty user/group names, the rest NUL.
-_BLOCK = 512
-_RECORD = 20 * _BLOCK  # tarfile pads the archive to whole records (tar -b20)
-_USTAR_NUMBER_END = 8**11
-_HEAD_MODE_IDS = b"0000644\0" + b"0000000\0" * 2
-_HEAD_TAIL = b"0" + bytes(100) + b"ustar\x0000" + bytes(32 + 32 + 8 + 8 + 155 + 12)
-# Checksum: the sum of the header's bytes with the checksum field read as eight spaces.
-_HEAD_CONST_SUM = sum(_HEAD_MODE_IDS) + 8 * 0x20 + sum(_HEAD_TAIL)
-
-
-def _ustar(members: Mapping[str, bytes], names: list[str], mtime: int) -> bytes:
-    stamp = b"%011o\0" % mtime
-    const = _HEAD_CONST_SUM + sum(stamp)
-    parts: list[bytes] = []
-    offset = 0
-    for name in names:
-        data = members[name]
-        raw_name = name.encode("ascii")
-        size = b"%011o\0" % len(data)
-        chksum = const + sum(raw_name) + sum(size)
-        parts += (raw_name, bytes(100 - len(raw_name)), _HEAD_MODE_IDS, size, stamp, b"%06o\0 " % chksum,
-                  _HEAD_TAIL, data)
-        pad = -len(data) % _BLOCK
-        if pad:
-            parts.append(bytes(pad))
-        offset += _BLOCK + len(data) + pad
-    offset += 2 * _BLOCK  # two zero blocks end the archive
-    parts.append(bytes(2 * _BLOCK + (-offset % _RECORD)))
-    return b"".join(parts)
-
-
-def _tarfile_archive(members: Mapping[str, bytes], names: list[str], mtime: int) -> bytes:
+def _tar(members: Mapping[str, bytes], names: list[str], mtime: int) -> bytes:
+    """The tar stream (PAX format: plain ustar headers unless a member needs more), by the standard library."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name in names:

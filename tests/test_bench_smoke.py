@@ -20,7 +20,7 @@ from oemkit.workspace import find_workspace
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
-from floor import build_all  # noqa: E402
+from floor import GZIP_LEVEL, build_all  # noqa: E402
 from gen_portfolio import generate  # noqa: E402
 
 
@@ -82,3 +82,9 @@ def test_harness_runs_end_to_end(tmp_path: Path) -> None:
     check_rows = [r for r in doc["rows"] if r["section"] == "check"]
     assert check_rows and all(r["oemkit_s"] for r in check_rows)
     assert "| measurement |" in proc.stdout
+
+
+def test_the_floor_packs_at_oemkits_compression_level() -> None:
+    from oemkit import bundle
+
+    assert bundle._GZIP_LEVEL == GZIP_LEVEL  # else the floor would do more or less work than a build
