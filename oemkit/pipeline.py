@@ -10,10 +10,12 @@ processes, each streaming its share), so memory does not grow with the portfolio
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import re
 import signal
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +105,7 @@ def _extra_inputs(ws: Workspace, resolved: Any) -> list[str]:
 class _Builder:
     """Per-process build state: the workspace, options, and what is the same for every profile."""
 
-    def __init__(self, root: Path, options: BuildOptions) -> None:
+    def __init__(self, root: Path, options: BuildOptions, scratch: Path | None = None) -> None:
         from oemkit import __version__
 
         self.ws = Workspace(root, frozen_files=True)  # a build reads each file once
@@ -115,8 +117,9 @@ class _Builder:
                                        buildcache.tree_digest(self.ws.schemas_dir()), buildcache.toolkit_digest()))
         # Artifact check results are keyed by content (artifact code, expected values, tool versions), so
         # they are shared by every output folder of the workspace, beside `oemkit check`'s cache: a fresh
-        # output folder (CI) still compiles only the firmware headers it has never seen. --no-cache: none.
-        self.check_cache = self.ws.root / buildcache.CACHE_DIR / "artifacts" if options.use_cache else None
+        # output folder (CI) still compiles only the firmware headers it has never seen. --no-cache: none,
+        # but the workers of one build still share theirs (``scratch``, removed with the build).
+        self.check_cache = self.ws.root / buildcache.CACHE_DIR / "artifacts" if options.use_cache else scratch
         self.key: Ed25519PrivateKey | None = None
         self.key_id = ""
         if options.sign_key is not None:
@@ -241,12 +244,12 @@ class _Builder:
 _builder: _Builder | None = None
 
 
-def _init(root: Path, options: BuildOptions) -> None:
+def _init(root: Path, options: BuildOptions, scratch: Path | None) -> None:
     global _builder
     # Ctrl-C reaches the whole process group: the parent stops the pool; workers must not each
     # print a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _builder = _Builder(root, options)
+    _builder = _Builder(root, options, scratch)
 
 
 def _work(paths: list[str]) -> list[dict[str, Any]]:
@@ -283,7 +286,12 @@ def iter_build(ws: Workspace, paths: list[Path], options: BuildOptions) -> Itera
     ctx = multiprocessing.get_context(method)
     jobs = min(options.jobs, len(paths))
     windows = [[str(p) for p in w] for w in _windows(paths, jobs)]
-    with ctx.Pool(jobs, initializer=_init, initargs=(ws.root, options)) as pool:
+    # Without the workspace cache the workers share check results through a folder of this build only,
+    # so firmware two workers both meet still compiles once.
+    with contextlib.ExitStack() as stack:
+        scratch = None if options.use_cache else Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="oemkit-build-")))
+        pool = stack.enter_context(ctx.Pool(jobs, initializer=_init, initargs=(ws.root, options, scratch)))
         for results in pool.imap_unordered(_work, windows):
             yield from results
 

@@ -346,3 +346,31 @@ def test_a_build_reads_each_file_once(ws: Path, cli: Callable[..., Result], monk
     before = {b["id"]: b["firmware_sha256"] for b in first.json()["bundles"]}
     after = {b["id"]: b["firmware_sha256"] for b in second.json()["bundles"]}
     assert after["ampera-wallbox-22-de"] != before["ampera-wallbox-22-de"]  # the edit is in the new firmware
+
+
+def test_parallel_no_cache_build_shares_checks_through_a_folder_it_removes(
+        ws: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import tempfile
+
+    from oemkit import pipeline
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    log = tmp_path / "caches.txt"
+    real = pipeline._Builder.__init__
+
+    def spy(self: pipeline._Builder, root: Path, options: pipeline.BuildOptions, scratch: Path | None = None) -> None:
+        real(self, root, options, scratch)
+        with open(log, "a", encoding="utf-8") as fh:  # workers are other processes: tell through a file
+            fh.write(f"{self.check_cache}\n")
+
+    monkeypatch.setattr(pipeline._Builder, "__init__", spy)
+    paths = sorted(Workspace(ws).buildable())
+    options = pipeline.BuildOptions(out_dir=ws / "dist", jobs=2, use_cache=False)
+    results = list(pipeline.iter_build(Workspace(ws), paths * 3, options))  # 18 profiles: several windows
+    assert len(results) == 18 and all(r["ok"] for r in results)
+    caches = set(log.read_text().split())
+    assert len(caches) == 1 and caches.pop().startswith(str(scratch / "oemkit-build-"))  # one folder, both workers
+    assert not (ws / ".oemkit-cache" / "artifacts").exists()  # --no-cache: the workspace cache is untouched
+    assert not [p for p in scratch.iterdir() if p.name.startswith("oemkit-build-")]  # removed with the build
