@@ -385,3 +385,16 @@ def test_expected_strings_are_written_independently_of_oemkit_escaping() -> None
     # and "??" can never form a trigraph
     assert cheader._octal_literal(b"\x017\"\\??=") == '"\\0017\\042\\134\\077\\077\\075"'
     assert cheader._octal_literal("ü".encode()) == '"\\303\\274"'
+
+
+def test_a_header_that_is_not_self_contained_fails_in_a_batch_too(ws: Path) -> None:
+    """Its neighbours' includes must not stand in for its own: it goes in a batch of its own skeleton."""
+    items = _example_items(ws)
+    files = items[2][1]
+    files["firmware/oem_config.h"] = files["firmware/oem_config.h"].replace(b"#include <stdbool.h>\n", b"")
+    alone = _header(run_checks(files, profile=items[2][0], cache_dir=None))
+    assert not alone.ok
+    cache.clear_memory()
+    suites = _batch(items)
+    assert [_header(s).ok for s in suites] == [i != 2 for i in range(len(items))]
+    assert _header(suites[2]).message == alone.message

@@ -185,18 +185,37 @@ BATCH_SIZE = 64
 def run_header_checks(cc: str, items: Sequence[tuple[bytes, Sequence[Entry]]]) -> list[tuple[bool, str]]:
     """(ok, message) of each ``(header, entries)``: compiled and run in batches, one compiler run per batch.
 
-    A batch that does not compile is re-checked one header at a time, so each header gets its own
-    compiler message (and one bad header cannot fail the others).
+    Only headers with the same skeleton (their text without comments and ``#define`` lines: the
+    includes and any declarations) share a batch, so the batch's first header, compiled before any
+    system include, proves that every header of the batch is self-contained. A batch that does not
+    compile is re-checked one header at a time, so each header gets its own compiler message (and one
+    bad header cannot fail the others).
     """
-    results: list[tuple[bool, str]] = []
-    for start in range(0, len(items), BATCH_SIZE):
-        batch = items[start:start + BATCH_SIZE]
-        if len(batch) == 1:
-            header, entries = batch[0]
-            results.append(run_header_check(cc, header, test_program(entries)))
-            continue
-        results += _run_batch(cc, batch)
-    return results
+    groups: dict[bytes, list[int]] = {}
+    for index, (header, _entries) in enumerate(items):
+        groups.setdefault(_skeleton(header), []).append(index)
+    results: list[tuple[bool, str] | None] = [None] * len(items)
+    for indexes in groups.values():
+        for start in range(0, len(indexes), BATCH_SIZE):
+            chunk = indexes[start:start + BATCH_SIZE]
+            if len(chunk) == 1:
+                header, entries = items[chunk[0]]
+                outcomes = [run_header_check(cc, header, test_program(entries))]
+            else:
+                outcomes = _run_batch(cc, [items[i] for i in chunk])
+            for i, outcome in zip(chunk, outcomes, strict=True):
+                results[i] = outcome
+    return [r for r in results if r is not None]
+
+
+_COMMENT_RE = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
+_DEFINE_LINE_RE = re.compile(rb"^[ \t]*#[ \t]*define[ \t][^\n]*\n?", re.MULTILINE)
+
+
+def _skeleton(header: bytes) -> bytes:
+    """The header without comments and ``#define`` lines: what headers of one template have in common."""
+    text = _DEFINE_LINE_RE.sub(b"", _COMMENT_RE.sub(b"", header))
+    return b"\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _run_batch(cc: str, batch: Sequence[tuple[bytes, Sequence[Entry]]]) -> list[tuple[bool, str]]:
