@@ -102,6 +102,11 @@ def _extra_inputs(ws: Workspace, resolved: Any) -> list[str]:
     return [ws.rel(path)] if path is not None and path.is_file() else []
 
 
+def _shares_checks(options: BuildOptions) -> bool:
+    """Does this build use the workspace's check results (a development build with its caches)?"""
+    return options.use_cache and not options.release
+
+
 class _Builder:
     """Per-process build state: the workspace, options, and what is the same for every profile."""
 
@@ -117,9 +122,10 @@ class _Builder:
                                        buildcache.tree_digest(self.ws.schemas_dir()), buildcache.toolkit_digest()))
         # Artifact check results are keyed by content (artifact code, expected values, tool versions), so
         # they are shared by every output folder of the workspace, beside `oemkit check`'s cache: a fresh
-        # output folder (CI) still compiles only the firmware headers it has never seen. --no-cache: none,
-        # but the workers of one build still share theirs (``scratch``, removed with the build).
-        self.check_cache = self.ws.root / buildcache.CACHE_DIR / "artifacts" if options.use_cache else scratch
+        # output folder (CI) still compiles only the firmware headers it has never seen. --no-cache and a
+        # release (whose report must come from checks run for it): none, but the workers of one build
+        # still share theirs (``scratch``, removed with the build).
+        self.check_cache = self.ws.root / buildcache.CACHE_DIR / "artifacts" if _shares_checks(options) else scratch
         self.key: Ed25519PrivateKey | None = None
         self.key_id = ""
         if options.sign_key is not None:
@@ -289,7 +295,7 @@ def iter_build(ws: Workspace, paths: list[Path], options: BuildOptions) -> Itera
     # Without the workspace cache the workers share check results through a folder of this build only,
     # so firmware two workers both meet still compiles once.
     with contextlib.ExitStack() as stack:
-        scratch = None if options.use_cache else Path(stack.enter_context(
+        scratch = None if _shares_checks(options) else Path(stack.enter_context(
             tempfile.TemporaryDirectory(prefix="oemkit-build-")))
         pool = stack.enter_context(ctx.Pool(jobs, initializer=_init, initargs=(ws.root, options, scratch)))
         for results in pool.imap_unordered(_work, windows):

@@ -374,3 +374,21 @@ def test_parallel_no_cache_build_shares_checks_through_a_folder_it_removes(
     assert len(caches) == 1 and caches.pop().startswith(str(scratch / "oemkit-build-"))  # one folder, both workers
     assert not (ws / ".oemkit-cache" / "artifacts").exists()  # --no-cache: the workspace cache is untouched
     assert not [p for p in scratch.iterdir() if p.name.startswith("oemkit-build-")]  # removed with the build
+
+
+def test_a_release_runs_its_checks_even_when_the_workspace_has_their_results(
+        ws: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    from oemkit.checks import cache, cheader
+
+    assert cli("build", "--all", "--format", "json", cwd=ws).code == 0  # the workspace cache now knows every header
+    compiled: list[int] = []
+    real = cheader._run_batch
+
+    def batch(cc: str, items: list[tuple[bytes, object]]) -> list[tuple[bool, str]]:
+        compiled.append(len(items))
+        return real(cc, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cheader, "_run_batch", batch)
+    cache.clear_memory()  # a new process
+    assert cli("release", "--all", "--format", "json", cwd=ws).code == 0
+    assert sum(compiled) == 6  # compiled for the release, not taken from the development builds' cache
