@@ -102,6 +102,10 @@ def _extra_inputs(ws: Workspace, resolved: Any) -> list[str]:
     return [ws.rel(path)] if path is not None and path.is_file() else []
 
 
+def _reraise(exc: BaseException) -> None:
+    raise exc
+
+
 def _shares_checks(options: BuildOptions) -> bool:
     """Does this build use the workspace's check results (a development build with its caches)?"""
     return options.use_cache and not options.release
@@ -191,10 +195,10 @@ class _Builder:
 
     def _guard_all(self, rendered: list[_Rendered], step: Callable[[list[_Rendered]], list[Any]]) -> list[Any]:
         """A step over the whole window: when it fails, every profile of the window fails with that reason."""
-        failed = self._guard(rendered[0].rel, step, rendered)
-        if not isinstance(failed, dict):
-            return list(failed)
-        return [{**failed, "failed": {**failed["failed"], "profile": r.rel}} for r in rendered]
+        try:
+            return list(step(rendered))
+        except (OemkitError, OSError) as exc:
+            return [self._guard(r.rel, _reraise, exc) for r in rendered]  # each with its own file
 
     def _prepare(self, path: Path, rel: str) -> dict[str, Any] | _Rendered:
         """A cached result, a failure, or the profile rendered and ready for its checks."""

@@ -392,3 +392,19 @@ def test_a_release_runs_its_checks_even_when_the_workspace_has_their_results(
     cache.clear_memory()  # a new process
     assert cli("release", "--all", "--format", "json", cwd=ws).code == 0
     assert sum(compiled) == 6  # compiled for the release, not taken from the development builds' cache
+
+
+def test_without_a_compiler_every_profile_fails_with_its_own_file_and_exit_2(
+        ws: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    from oemkit.checks import cache
+
+    cache.clear_memory()
+    monkeypatch.setenv("CC", "no-such-cc-oemkit")
+    r = cli("build", "--all", "--no-cache", "--format", "json", cwd=ws)
+    assert r.code == 2 and "Traceback" not in r.err
+    failed = r.json()["failed"]
+    assert len(failed) == 6 and not r.json()["bundles"]
+    for f in failed:
+        (finding,) = f["findings"]
+        assert finding["file"] == f["profile"] and "C compiler not found" in finding["message"]
+    assert not (ws / "dist").exists() or not list((ws / "dist").rglob("*.tar.gz"))
