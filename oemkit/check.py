@@ -60,8 +60,11 @@ class CheckReport:
                 "findings": [f.to_json() for f in self.findings]}
 
 
-def check_profile(ws: Workspace, path: Path, *, rules: bool = True) -> ProfileResult:
-    """Resolve and validate one file. Buildable files get the full model and the domain rules."""
+def check_profile(ws: Workspace, path: Path, *, rules: bool = True, warnings: bool = True) -> ProfileResult:
+    """Resolve and validate one file. Buildable files get the full model and the domain rules.
+
+    ``warnings=False`` (a build, which acts on errors only) skips the rules that can only warn.
+    """
     from oemkit.loader import resolve, role_of
     from oemkit.validate import validate, validate_layer, validate_region_pack
 
@@ -77,7 +80,7 @@ def check_profile(ws: Workspace, path: Path, *, rules: bool = True) -> ProfileRe
     if profile is not None and rules:
         from oemkit.rules import RuleContext, run_rules
 
-        findings = sorted(set(run_rules(RuleContext(profile, resolved, ws))), key=Finding.sort_key)
+        findings = sorted(set(run_rules(RuleContext(profile, resolved, ws), warnings=warnings)), key=Finding.sort_key)
     return ProfileResult(resolved.path, resolved, profile, findings)
 
 

@@ -210,7 +210,8 @@ class _Builder:
             hit = buildcache.load_hit(self.ws.root, self.options.out_dir, rel, self.context)
             if hit is not None:
                 return {"ok": True, "summary": {**hit, "cached": True}}
-        result = check_profile(self.ws, path)
+        # A build stops on errors and reports no warnings (`oemkit check` does): warning-only rules are skipped.
+        result = check_profile(self.ws, path, warnings=False)
         if result.profile is None or not result.ok:
             findings = [f for f in result.findings if f.severity == "error"] or result.findings
             if not findings:

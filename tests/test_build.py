@@ -408,3 +408,21 @@ def test_without_a_compiler_every_profile_fails_with_its_own_file_and_exit_2(
         (finding,) = f["findings"]
         assert finding["file"] == f["profile"] and "C compiler not found" in finding["message"]
     assert not (ws / "dist").exists() or not list((ws / "dist").rglob("*.tar.gz"))
+
+
+def test_a_build_skips_the_rules_that_can_only_warn(ws: Path, cli: Callable[..., Result]) -> None:
+    """Same errors, no warning-only rule run: a build acts on errors alone (`oemkit check` shows warnings)."""
+    from oemkit.check import check_profile
+    from oemkit.rules import all_rules
+
+    variant = ws / "profiles/partners/ampera/wallbox-22-de.yaml"  # a partner that may set firmware values
+    text = variant.read_text()
+    variant.write_text(text.replace("charging:\n", "charging:\n  min_current_a: 6\n", 1))  # restates the inherited 6
+    workspace = Workspace(ws)
+    full = check_profile(workspace, variant)
+    errors_only = check_profile(Workspace(ws), variant, warnings=False)
+    warn_only = {r.id for r in all_rules() if r.severity == "warning"}
+    assert any(f.rule == "HYG-SAME-VALUE" for f in full.findings)
+    assert not any(f.rule in warn_only for f in errors_only.findings)
+    assert [f for f in full.findings if f.severity == "error"] == errors_only.findings
+    assert cli("build", "ampera", "--format", "json", cwd=ws).code == 0

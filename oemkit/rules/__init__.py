@@ -132,11 +132,17 @@ def get_rule(rule_id: str) -> Rule | None:
     return {r.id: r for r in all_rules()}.get(rule_id.upper())
 
 
-def run_rules(ctx: RuleContext) -> Iterator[Finding]:
-    """Run every rule that applies; each hit becomes a finding at the file and line that set the value."""
+def run_rules(ctx: RuleContext, *, warnings: bool = True) -> Iterator[Finding]:
+    """Run every rule that applies; each hit becomes a finding at the file and line that set the value.
+
+    ``warnings=False`` skips the rules that can only warn (a hit may lower a rule's severity, never raise
+    it), for callers that act on errors alone.
+    """
     sets = set(ctx.profile.region.rule_sets)
     for r in all_rules():
         if r.rule_set is not None and r.rule_set not in sets:
+            continue
+        if not warnings and r.severity == "warning":
             continue
         for hit in r.func(ctx):
             origin = hit.at or ctx.resolved.origin_of(hit.path)
