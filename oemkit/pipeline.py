@@ -92,6 +92,7 @@ class _Rendered:
     bundle_id: str
     extra: list[str]
     extra_sha256: str
+    data: dict[str, Any]  # profile.model_dump(mode="json"), shared by the render and the release step
 
 
 def _extra_inputs(ws: Workspace, resolved: Any) -> list[str]:
@@ -151,10 +152,6 @@ class _Builder:
                 "key": self.key_id, "ledger": ledger.fingerprint(self.ws.root, bundle_id),
                 "mode": "release" if self.options.release else "build", "version": self.options.version or ""}
 
-    def run(self, path: Path) -> dict[str, Any]:
-        """Build one profile; never raises for anything a user can cause."""
-        return self.run_many([path])[0]
-
     def run_many(self, paths: list[Path]) -> list[dict[str, Any]]:
         """Build a window of profiles: render each, check them together (headers compile in batches), pack each.
 
@@ -203,7 +200,7 @@ class _Builder:
     def _prepare(self, path: Path, rel: str) -> dict[str, Any] | _Rendered:
         """A cached result, a failure, or the profile rendered and ready for its checks."""
         from oemkit.check import check_profile
-        from oemkit.render import render_all
+        from oemkit.render import profile_data, render_all
         from oemkit.split import split
 
         if self.options.use_cache and not self.options.release:
@@ -225,7 +222,9 @@ class _Builder:
         extra_sha256 = buildcache.files_digest(self.ws.root, extra) or ""  # hashed before use: a race only misses
         firmware, software = split(profile)
         files = render_all(profile, resolved, firmware, software, templates_dir=self.templates_dir)
-        return _Rendered(rel, profile, resolved, firmware, software, files, bundle_id, extra, extra_sha256)
+        # Kept with the profile: the release step of this window comes after the next profiles' renders.
+        data = profile_data(profile)
+        return _Rendered(rel, profile, resolved, firmware, software, files, bundle_id, extra, extra_sha256, data)
 
     def _check(self, rendered: list[_Rendered]) -> list[Any]:
         from oemkit.checks import CheckInput, run_checks_many
@@ -239,7 +238,7 @@ class _Builder:
             return _failure(r.rel, r.bundle_id, check_findings)
         files = r.files
         files["tests/report.xml"] = report_xml
-        release = Release(self.release_ctx, r.profile, r.resolved, r.firmware, r.software, checks, files)
+        release = Release(self.release_ctx, r.profile, r.resolved, r.firmware, r.software, checks, files, r.data)
         summary = release.finish()
         summary["profile"] = r.rel
         if not self.options.release:

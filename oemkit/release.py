@@ -116,15 +116,18 @@ class Release:
     """Version, notes, manifest, pack and write one bundle (and its ledger entry for a release)."""
 
     def __init__(self, ctx: ReleaseContext, profile: Any, resolved: Any, firmware: dict[str, Any],
-                 software: dict[str, Any], checks: list[dict[str, Any]], files: dict[str, bytes]) -> None:
+                 software: dict[str, Any], checks: list[dict[str, Any]], files: dict[str, bytes],
+                 data: dict[str, Any] | None = None) -> None:
         self.ctx = ctx
         self.profile, self.resolved, self.firmware, self.software = profile, resolved, firmware, software
         self.checks = checks
         self.partner: str = profile.partner.id
         self.bundle_id = f"{profile.partner.id}-{profile.variant}"
-        from oemkit.render import profile_data  # here: importing the renderer loads Jinja
+        if data is None:
+            from oemkit.render import profile_data  # here: importing the renderer loads Jinja
 
-        self.data: dict[str, Any] = profile_data(profile)  # the renderer's dump of this profile (read-only)
+            data = profile_data(profile)
+        self.data: dict[str, Any] = data  # the renderer's dump of this profile (read-only)
         files["profile.resolved.json"] = _resolved_json(self.bundle_id, resolved, self.data)
         self.files = files
         custom = profile.partner.customization

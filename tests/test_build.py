@@ -426,3 +426,21 @@ def test_a_build_skips_the_rules_that_can_only_warn(ws: Path, cli: Callable[...,
     assert not any(f.rule in warn_only for f in errors_only.findings)
     assert [f for f in full.findings if f.severity == "error"] == errors_only.findings
     assert cli("build", "ampera", "--format", "json", cwd=ws).code == 0
+
+
+def test_a_build_dumps_each_profile_once(ws: Path, cli: Callable[..., Result],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The render and the release step share one full dump, even with a window of profiles between them."""
+    from oemkit.model import Profile
+
+    dumps: list[str] = []
+    real = Profile.model_dump
+
+    def counting(self: Profile, **kwargs: object) -> dict[str, object]:
+        if kwargs.get("include") is None:  # the layer splits use include trees
+            dumps.append(self.variant)
+        return real(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Profile, "model_dump", counting)
+    assert cli("build", "--all", "--no-cache", "--format", "json", cwd=ws).code == 0
+    assert sorted(dumps) == sorted(set(dumps)) and len(dumps) == 6
