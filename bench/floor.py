@@ -34,11 +34,12 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run from a clone without installing
     sys.path.insert(0, str(REPO))
 
-from oemkit.fields import field_index, merge_strategies  # noqa: E402
+from oemkit.fields import merge_strategies  # noqa: E402
 from oemkit.model import Profile  # noqa: E402
+from oemkit.split import split  # noqa: E402
 from oemkit.workspace import find_workspace  # noqa: E402
 
-__all__ = ["build_all", "build_one", "includes", "main"]
+__all__ = ["build_all", "build_one", "main"]
 
 MTIME = 1_700_000_000
 GZIP_LEVEL = 6
@@ -81,24 +82,6 @@ def _resolve(path: str, strategies: Mapping[str, str]) -> dict[str, Any]:
     return merged
 
 
-@functools.cache
-def includes() -> tuple[dict[str, Any], dict[str, Any]]:
-    """``model_dump`` include trees of the firmware and the software layer, from the model's annotations."""
-    trees: dict[str, dict[str, Any]] = {"firmware": {}, "software": {}}
-    for meta in field_index().values():
-        if not meta.is_leaf or meta.layer not in trees:
-            continue
-        node: Any = trees[meta.layer]
-        parts = [("__all__" if p == "*" else p) for p in meta.path.split(".")]
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if node is True:  # an ancestor is included whole (e.g. a secret reference)
-                break
-        else:
-            node[parts[-1]] = True
-    return trees["firmware"], trees["software"]
-
-
 def _tar(members: dict[str, bytes]) -> bytes:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -124,9 +107,7 @@ def build_one(path: Path, templates: Path, out: Path, root: Path) -> Path:
 
     data = _resolve(str(path), merge_strategies())
     profile = Profile.model_validate(data)
-    fw_inc, sw_inc = includes()
-    firmware = profile.model_dump(mode="json", include=fw_inc)
-    software = profile.model_dump(mode="json", include=sw_inc)
+    firmware, software = split(profile)  # two model_dump(include=...) calls
     # The same templates, environment and context as oemkit's renderer, minus provenance (no origins).
     env = environment(templates)
     ident = bundle_id(profile)

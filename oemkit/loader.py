@@ -7,7 +7,8 @@ leave the workspace and chains longer than :data:`MAX_EXTENDS_DEPTH` are finding
 Two bounded per-process caches keyed by content (so an edited file is never served stale): parsed
 files by (workspace-relative name, sha256 of the bytes), and merged chains by the names and sha256s
 of every file in them (:data:`_ChainKey`). Every file is still located, checked and read on each
-call, so findings never come from a cache; what is saved is parsing and merging, and the
+call, so findings never come from a cache (except in a build, whose Workspace is ``frozen_files``:
+it reads each file once, see :attr:`Workspace.file_memo`); what is saved is parsing and merging, and the
 provenance table and rule tables derived from a merged profile (:meth:`Resolved.derived`) once per
 content, e.g. when HYG-ALWAYS-OVERRIDDEN indexes a profile's siblings and they are checked later.
 """
@@ -33,8 +34,7 @@ from oemkit.workspace import Workspace, read_head
 from oemkit.yamlio import MAX_FILE_BYTES, LoadFailure, parse_bytes
 
 __all__ = [
-    "MAX_EXTENDS_DEPTH", "MAX_LAYERS", "Resolved", "asset_path", "check_ids", "clear_cache", "inputs_digest",
-    "resolve", "role_of",
+    "MAX_EXTENDS_DEPTH", "MAX_LAYERS", "Resolved", "asset_path", "check_ids", "clear_cache", "resolve", "role_of",
 ]
 
 MAX_EXTENDS_DEPTH = 16

@@ -108,39 +108,41 @@ def _header_key(files: dict[str, bytes], expected: str) -> str | None:
     return cache.digest("c-header", compiler_identity(cc), generator_identity(), _c_code_identity(header), expected)
 
 
-def _compile_pending(items: list[_Item], cache_dir: Path | None) -> dict[str, float]:
-    """Compile every header not yet in the cache, many per compiler run; {key: seconds} of those compiled now."""
+def _header_outcomes(items: list[_Item], cache_dir: Path | None) -> dict[str, tuple[cache.Outcome, float | None]]:
+    """The header check of every item, by key: from the cache (seconds None), or compiled now, many headers
+    per compiler run (seconds: its share of the run)."""
     from oemkit.checks.cheader import compiler, run_header_checks
 
+    outcomes: dict[str, tuple[cache.Outcome, float | None]] = {}
     pending: dict[str, tuple[bytes, list[Entry]]] = {}
     for item in items:
-        if item.header_key is not None and item.header_key not in pending \
-                and cache.lookup(item.header_key, cache_dir) is None:
-            pending[item.header_key] = (item.files["firmware/oem_config.h"], item.entries)
-    if not pending:
-        return {}
-    start = time.perf_counter()
-    outcomes = run_header_checks(compiler(), list(pending.values()))
-    share = (time.perf_counter() - start) / len(pending)
-    for key, outcome in zip(pending, outcomes, strict=True):
-        cache.store(key, cache_dir, _passed(outcome))
-    return dict.fromkeys(pending, share)
+        key = item.header_key
+        if key is None or key in outcomes or key in pending:
+            continue
+        hit = cache.lookup(key, cache_dir)
+        if hit is not None:
+            outcomes[key] = (hit, None)
+        else:
+            pending[key] = (item.files["firmware/oem_config.h"], item.entries)
+    if pending:
+        start = time.perf_counter()
+        results = run_header_checks(compiler(), list(pending.values()))
+        share = (time.perf_counter() - start) / len(pending)
+        for key, result in zip(pending, results, strict=True):
+            outcome = _passed(result)
+            cache.store(key, cache_dir, outcome)
+            outcomes[key] = (outcome, share)
+    return outcomes
 
 
 _HEADER_CASE = "gcc -std=c11 -Wall -Wextra -Werror -pedantic: compiles, and a test program asserts every value"
 
 
-def _header_case(item: _Item, cache_dir: Path | None, fresh: dict[str, float]) -> CheckCase:
+def _header_case(item: _Item, outcomes: dict[str, tuple[cache.Outcome, float | None]]) -> CheckCase:
     if item.header_key is None:
         return CheckCase(_HEADER_CASE, "firmware.oem_config.h", False, "firmware/oem_config.h was not rendered")
-    seconds = fresh.pop(item.header_key, None)  # compiled for this item (later twins report a cache hit)
-    outcome = cache.lookup(item.header_key, cache_dir)
-    if outcome is None:  # evicted from memory and no cache folder: compile it alone
-        from oemkit.checks.cheader import compiler, run_header_check, test_program
-
-        return _cached_case(_HEADER_CASE, "firmware.oem_config.h", item.header_key, cache_dir, lambda: _passed(
-            run_header_check(compiler(), item.files["firmware/oem_config.h"], test_program(item.entries))))
-    ok, message, skipped = outcome
+    (ok, message, skipped), seconds = outcomes[item.header_key]
+    outcomes[item.header_key] = (ok, message, skipped), None  # later twins of this header report a cache hit
     return CheckCase(_HEADER_CASE, "firmware.oem_config.h", ok, message, seconds or 0.0, skipped, seconds is None)
 
 
@@ -159,11 +161,11 @@ def _kconfig_case(files: dict[str, bytes], entries: list[Entry], expected: str, 
 
 
 def _document_case(files: dict[str, bytes], path: str, expected: dict[str, Any], schema: str) -> CheckCase:
-    """The JSON document equals the split's and validates against its schema (skipped while there is none).
+    """The JSON document equals the split's and validates against its schema.
 
     The comparison is cheap and runs every time; the schema validation is cached by the document's bytes.
     """
-    from oemkit.checks.payloads import schema_digest, schema_errors, software_schema_validator
+    from oemkit.checks.payloads import schema_digest, software_schema_validator
 
     name, classname = f"equals the split document and validates against {schema}", _classname(path)
     doc, problem = _load_json(files, path)
@@ -173,11 +175,7 @@ def _document_case(files: dict[str, bytes], path: str, expected: dict[str, Any],
         return CheckCase(name, classname, False, f"{path} differs from the document oemkit.split.split made")
 
     def run() -> cache.Outcome:
-        validator = software_schema_validator(schema)
-        if validator is None:
-            # TODO: drop this branch once oemkit.split.SCHEMAS provides the schema.
-            return True, f"skipped: {schema} is not available yet (oemkit.split.SCHEMAS)", True
-        errors = schema_errors(validator, doc)
+        errors = software_schema_validator(schema).errors(doc)
         return (False, f"{schema}: " + "\n".join(errors), False) if errors else (True, "", False)
 
     key = cache.digest("document", path, files[path], schema_digest(schema))
@@ -320,13 +318,13 @@ def run_checks_many(inputs: Sequence[CheckInput], *, cache_dir: Path | None) -> 
     from oemkit.render import bundle_id, ocpp_version
 
     items = [_item(i.files, i.profile, i.documents) for i in inputs]
-    fresh = _compile_pending(items, cache_dir)
+    headers = _header_outcomes(items, cache_dir)
     suites = []
     for item in items:
         files, profile = item.files, item.profile
         version = ocpp_version(profile)
         suite = CheckSuite(bundle_id(profile))
-        suite.cases.append(_header_case(item, cache_dir, fresh))
+        suite.cases.append(_header_case(item, headers))
         suite.cases.append(_kconfig_case(files, item.entries, item.expected, cache_dir))
         suite.cases.append(_document_case(files, "firmware/params.json", item.firmware,
                                           "firmware-params.schema.json"))

@@ -21,7 +21,7 @@ import fastjsonschema
 import jsonschema
 
 __all__ = ["PLACEHOLDER_RE", "SchemaValidator", "fill_placeholders", "ocpp_errors", "ocpp_schemas_digest",
-           "schema_digest", "schema_errors", "software_schema_validator"]
+           "schema_digest", "software_schema_validator"]
 
 PLACEHOLDER_RE = re.compile(r"^\$\{(secret|rollout|firmware):([A-Za-z0-9_]+)\}$")
 
@@ -105,14 +105,11 @@ def ocpp_errors(version: str, action: str, payload: Any) -> list[str]:
 
 
 @functools.cache
-def software_schema_validator(name: str) -> SchemaValidator | None:
-    """Validator of a document schema from ``oemkit.split.SCHEMAS`` (None while it is not there yet)."""
+def software_schema_validator(name: str) -> SchemaValidator:
+    """Validator of a document schema from ``oemkit.split.SCHEMAS``."""
     from oemkit import split
 
-    schemas = getattr(split, "SCHEMAS", None)
-    if not isinstance(schemas, dict) or name not in schemas:
-        return None
-    return SchemaValidator(schemas[name]())
+    return SchemaValidator(split.SCHEMAS[name]())
 
 
 @functools.cache
@@ -120,10 +117,7 @@ def schema_digest(name: str) -> str:
     """Identity of a document schema (part of cache keys: a changed schema re-checks)."""
     from oemkit import split
 
-    schemas = getattr(split, "SCHEMAS", None)
-    if not isinstance(schemas, dict) or name not in schemas:
-        return "none"
-    return hashlib.sha256(json.dumps(schemas[name](), sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(split.SCHEMAS[name](), sort_keys=True).encode()).hexdigest()
 
 
 @functools.cache
@@ -135,8 +129,3 @@ def ocpp_schemas_digest() -> str:
         return f"ocpp {version('ocpp')}"
     except PackageNotFoundError:
         return "ocpp unknown"
-
-
-def schema_errors(validator: SchemaValidator, doc: Any) -> list[str]:
-    """Readable errors of ``doc`` (path: message), in a stable order."""
-    return validator.errors(doc)
