@@ -13,6 +13,7 @@ import pytest
 
 from oemkit import loader
 from oemkit.cli import run
+from oemkit.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_PROFILES = REPO / "profiles"
@@ -35,6 +36,29 @@ def copy_workspace(dest: Path) -> Path:
     shutil.copytree(EXAMPLE_PROFILES, dest / "profiles")
     (dest / "pyproject.toml").write_text('[tool.oemkit]\nprofiles = "profiles"\n', encoding="utf-8")
     return dest
+
+
+def make_workspace(root: Path, files: dict[str, str]) -> Workspace:
+    """A minimal workspace at ``root`` holding ``files`` (names relative to ``profiles/``)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[tool.oemkit]\n")
+    for name, text in files.items():
+        path = root / "profiles" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return Workspace(root)
+
+
+def json_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path (keys and indexes) of every value inside a JSON-like ``value``, the root itself excluded."""
+    out = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            out += json_paths(sub, (*prefix, key))
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            out += json_paths(sub, (*prefix, i))
+    return out
 
 
 @pytest.fixture(autouse=True)

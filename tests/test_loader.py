@@ -6,30 +6,21 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import make_workspace
 
 from oemkit.loader import resolve
-from oemkit.workspace import Workspace
-
-
-def _ws(tmp_path: Path, files: dict[str, str]) -> Workspace:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    (tmp_path / "pyproject.toml").write_text("[tool.oemkit]\n")
-    for name, text in files.items():
-        path = tmp_path / "profiles" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return Workspace(tmp_path)
 
 
 def test_yaml_12_scalars(tmp_path: Path) -> None:
-    ws = _ws(tmp_path, {"a.yaml": "a: NO\nb: on\nc: yes\nd: 02:00\ne: 0777\nf: 1_000\ng: 0o17\nh: ~\ni: 1.5e3\n"})
+    ws = make_workspace(tmp_path, {
+        "a.yaml": "a: NO\nb: on\nc: yes\nd: 02:00\ne: 0777\nf: 1_000\ng: 0o17\nh: ~\ni: 1.5e3\n"})
     data = resolve(ws, ws.profiles / "a.yaml").data
     assert data == {"a": "NO", "b": "on", "c": "yes", "d": "02:00", "e": 777, "f": "1_000", "g": 15,
                     "h": None, "i": 1500.0}
 
 
 def test_order_depth_first_left_to_right_self_last(tmp_path: Path) -> None:
-    ws = _ws(tmp_path, {
+    ws = make_workspace(tmp_path, {
         "base.yaml": "x: base\ny: base\nz: base\n",
         "left.yaml": "extends: [base.yaml]\nx: left\ny: left\n",
         "right.yaml": "y: right\n",
@@ -43,7 +34,7 @@ def test_order_depth_first_left_to_right_self_last(tmp_path: Path) -> None:
 
 
 def test_keyed_list_merge_remove_and_scalar_lists_replaced(tmp_path: Path) -> None:
-    ws = _ws(tmp_path, {
+    ws = make_workspace(tmp_path, {
         "base.yaml": (
             "hardware:\n  connectivity: [ethernet, wifi]\n  connectors:\n"
             "    - {id: 1, type: type2, max_current_a: 32}\n    - {id: 2, type: type2, max_current_a: 32}\n"
@@ -66,7 +57,7 @@ def test_keyed_list_merge_remove_and_scalar_lists_replaced(tmp_path: Path) -> No
 
 
 def test_null_clears_and_unkeyed_lists_replace(tmp_path: Path) -> None:
-    ws = _ws(tmp_path, {
+    ws = make_workspace(tmp_path, {
         "base.yaml": "branding:\n  logo: a.svg\nupdates:\n  firmware:\n    rollout: [{percent: 5}, {percent: 100}]\n",
         "top.yaml": (
             "extends: [base.yaml]\nbranding:\n  logo: null\nupdates:\n  firmware:\n    rollout: [{percent: 100}]\n"
@@ -78,7 +69,7 @@ def test_null_clears_and_unkeyed_lists_replace(tmp_path: Path) -> None:
 
 
 def test_merge_does_not_mutate_cached_bases(tmp_path: Path) -> None:
-    ws = _ws(tmp_path, {
+    ws = make_workspace(tmp_path, {
         "base.yaml": "charging: {max_current_a: 32}\n",
         "a.yaml": "extends: [base.yaml]\ncharging: {max_current_a: 16}\n",
         "b.yaml": "extends: [base.yaml]\n",
@@ -101,7 +92,7 @@ def test_merge_does_not_mutate_cached_bases(tmp_path: Path) -> None:
 )
 def test_extends_errors_are_findings(tmp_path: Path, files: dict[str, str], rule: str, line: int) -> None:
     (tmp_path / "outside.yaml").write_text("x: 1\n")
-    ws = _ws(tmp_path / "w", files)
+    ws = make_workspace(tmp_path / "w", files)
     res = resolve(ws, ws.profiles / "top.yaml")
     assert not res.ok
     assert [f.rule for f in res.findings] == [rule]
@@ -110,7 +101,7 @@ def test_extends_errors_are_findings(tmp_path: Path, files: dict[str, str], rule
 
 def test_symlink_out_of_workspace_is_refused(tmp_path: Path) -> None:
     (tmp_path / "secret.yaml").write_text("x: 1\n")
-    ws = _ws(tmp_path / "w", {"top.yaml": "extends: [link.yaml]\n"})
+    ws = make_workspace(tmp_path / "w", {"top.yaml": "extends: [link.yaml]\n"})
     os.symlink(tmp_path / "secret.yaml", ws.profiles / "link.yaml")
     res = resolve(ws, ws.profiles / "top.yaml")
     assert [f.rule for f in res.findings] == ["EXTENDS-ESCAPE"]

@@ -14,22 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import copy_workspace
+from conftest import copy_workspace, make_workspace
 
 from oemkit import loader
 from oemkit.check import check
 from oemkit.loader import Resolved, resolve
 from oemkit.workspace import Workspace
-
-
-def _ws(root: Path, files: dict[str, str]) -> Workspace:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "pyproject.toml").write_text("[tool.oemkit]\n")
-    for name, text in files.items():
-        path = root / "profiles" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return Workspace(root)
 
 
 def _rewrite_keeping_stat(path: Path, text: str) -> None:
@@ -44,7 +34,7 @@ def _rewrite_keeping_stat(path: Path, text: str) -> None:
 
 
 def test_an_edit_is_seen_even_with_the_same_size_mtime_and_inode(tmp_path: Path) -> None:
-    ws = _ws(tmp_path, {"base.yaml": "charging: {max_current_a: 32}\n",
+    ws = make_workspace(tmp_path, {"base.yaml": "charging: {max_current_a: 32}\n",
                         "top.yaml": "extends: [base.yaml]\nvariant: v\n"})
     first = resolve(ws, ws.profiles / "top.yaml")
     assert first.data["charging"]["max_current_a"] == 32
@@ -56,7 +46,7 @@ def test_an_edit_is_seen_even_with_the_same_size_mtime_and_inode(tmp_path: Path)
 
 
 def test_a_parse_error_written_in_place_is_reported(tmp_path: Path) -> None:
-    ws = _ws(tmp_path, {"top.yaml": "variant: v\nx: 1\n"})
+    ws = make_workspace(tmp_path, {"top.yaml": "variant: v\nx: 1\n"})
     assert resolve(ws, ws.profiles / "top.yaml").ok
     _rewrite_keeping_stat(ws.profiles / "top.yaml", "variant: v\nx: [\n")
     res = resolve(ws, ws.profiles / "top.yaml")
@@ -66,7 +56,7 @@ def test_a_parse_error_written_in_place_is_reported(tmp_path: Path) -> None:
 @pytest.mark.parametrize("order", [("a", "b"), ("b", "a")])
 def test_a_symlinked_base_is_named_by_its_link_whatever_was_read_first(tmp_path: Path,
                                                                       order: tuple[str, str]) -> None:
-    ws = _ws(tmp_path, {"partners/p/partner.yaml": "branding: {brand_name: Acme}\n",
+    ws = make_workspace(tmp_path, {"partners/p/partner.yaml": "branding: {brand_name: Acme}\n",
                         "partners/p/a.yaml": "extends: [partner.yaml]\nvariant: a\n",
                         "partners/p/b.yaml": "extends: [link.yaml]\nvariant: b\n"})
     os.symlink("partner.yaml", ws.profiles / "partners/p/link.yaml")
@@ -87,7 +77,7 @@ calls: Counter[str] = Counter()
 
 def test_derived_tables_are_shared_per_content_and_rebuilt_after_an_edit(tmp_path: Path) -> None:
     calls.clear()
-    ws = _ws(tmp_path, {"base.yaml": "a: 1\n", "top.yaml": "extends: [base.yaml]\nb: 2\n"})
+    ws = make_workspace(tmp_path, {"base.yaml": "a: 1\n", "top.yaml": "extends: [base.yaml]\nb: 2\n"})
     one, two = resolve(ws, ws.profiles / "top.yaml"), resolve(ws, ws.profiles / "top.yaml")
     assert one is not two and one.tree is two.tree and one.prov is two.prov
     assert one.derived(_leaf_count) == two.derived(_leaf_count) == 5  # '', a, extends, extends.0, b
@@ -103,7 +93,7 @@ def test_derived_tables_are_shared_per_content_and_rebuilt_after_an_edit(tmp_pat
 
 def test_the_memos_stay_bounded(tmp_path: Path) -> None:
     files = {"base.yaml": "a: 1\n"} | {f"v{i}.yaml": f"extends: [base.yaml]\nb: {i}\n" for i in range(100)}
-    ws = _ws(tmp_path, files)
+    ws = make_workspace(tmp_path, files)
     loader.clear_cache()
     for i in range(100):
         assert resolve(ws, ws.profiles / f"v{i}.yaml").data["b"] == i

@@ -9,6 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from conftest import json_paths
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -250,17 +251,6 @@ def test_split_equals_the_reference_walk(index: int) -> None:
     assert split(profile) == split_data(profile.model_dump(mode="json"))
 
 
-def _data_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            out += _data_paths(sub, (*prefix, key))
-    elif isinstance(value, list):
-        for i, sub in enumerate(value):
-            out += _data_paths(sub, (*prefix, i))
-    return out
-
-
 @settings(CI, max_examples=max(200, CI.max_examples * 5))
 @given(st.data())
 def test_split_equals_the_reference_walk_on_varied_profiles(data: st.DataObject) -> None:
@@ -268,7 +258,7 @@ def test_split_equals_the_reference_walk_on_varied_profiles(data: st.DataObject)
     profile = data.draw(st.sampled_from(PROFILES))
     doc = copy.deepcopy(profile.model_dump(mode="json", exclude={"extends"}))
     for _ in range(data.draw(st.integers(1, 2))):
-        paths = [p for p in _data_paths(doc) if p[0] not in ("schema_version", "variant", "partner", "product")]
+        paths = [p for p in json_paths(doc) if p[0] not in ("schema_version", "variant", "partner", "product")]
         path = data.draw(st.sampled_from(paths))
         parent = doc
         for part in path[:-1]:
