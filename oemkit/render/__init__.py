@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from oemkit.loader import Resolved
     from oemkit.model import Profile
 
-__all__ = ["ARTIFACTS", "TemplateError", "artifact_templates", "bundle_id", "ocpp_version", "profile_data",
-           "render_all", "stream_identity", "without_provenance"]
+__all__ = ["ARTIFACTS", "TemplateError", "artifact_templates", "bundle_id", "entries_of", "ocpp_version",
+           "profile_data", "render_all", "stream_identity", "without_provenance"]
 
 #: Bundle-relative path of each artifact; its template is ``templates/<path>.j2``. ``{ocpp}`` is the
 #: OCPP version of the profile ("1.6" or "2.0.1"), so only the matching provisioning file is made.
@@ -105,17 +105,28 @@ def profile_data(profile: Profile) -> dict[str, Any]:
     return data
 
 
-def render_all(profile: Profile, resolved: Resolved, firmware: dict[str, Any], software: dict[str, Any], *,
-               templates_dir: Path) -> dict[str, bytes]:
-    """Render every artifact of one profile; returns bundle-relative path -> UTF-8 bytes.
+def entries_of(firmware: dict[str, Any], resolved: Resolved) -> list[Entry]:
+    """The firmware parameters as header/Kconfig entries, with the ``file:line`` that set each.
 
-    Raises :class:`TemplateError` for a broken or forbidden template and :class:`FindingsError` for
-    a value that a target syntax cannot carry (e.g. a line break in a Kconfig string).
+    Raises :class:`FindingsError` for a value that a target syntax cannot carry (e.g. a line break
+    in a Kconfig string), naming the file and line that set it.
     """
     try:
-        entries: list[Entry] = firmware_entries(firmware, resolved.prov)
+        return firmware_entries(firmware, resolved.prov)
     except UnrepresentableText as exc:
         raise _unrepresentable(exc, resolved, exc.path) from None
+
+
+def render_all(profile: Profile, resolved: Resolved, firmware: dict[str, Any], software: dict[str, Any], *,
+               templates_dir: Path, entries: list[Entry] | None = None) -> dict[str, bytes]:
+    """Render every artifact of one profile; returns bundle-relative path -> UTF-8 bytes.
+
+    ``entries`` is :func:`entries_of` when the caller already has it (the build hands the same list to
+    the checks). Raises :class:`TemplateError` for a broken or forbidden template and
+    :class:`FindingsError` for a value that a target syntax cannot carry.
+    """
+    if entries is None:
+        entries = entries_of(firmware, resolved)
     env = environment(templates_dir)
     context = {
         "bundle_id": bundle_id(profile),
