@@ -93,6 +93,7 @@ class _Rendered:
     extra: list[str]
     extra_sha256: str
     data: dict[str, Any]  # profile.model_dump(mode="json"), shared by the render and the release step
+    entries: list[Any]  # the firmware entries, shared by the render and the checks
 
 
 def _extra_inputs(ws: Workspace, resolved: Any) -> list[str]:
@@ -200,7 +201,7 @@ class _Builder:
     def _prepare(self, path: Path, rel: str) -> dict[str, Any] | _Rendered:
         """A cached result, a failure, or the profile rendered and ready for its checks."""
         from oemkit.check import check_profile
-        from oemkit.render import profile_data, render_all
+        from oemkit.render import entries_of, profile_data, render_all
         from oemkit.split import split
 
         if self.options.use_cache and not self.options.release:
@@ -221,15 +222,17 @@ class _Builder:
         extra = _extra_inputs(self.ws, resolved)
         extra_sha256 = buildcache.files_digest(self.ws.root, extra) or ""  # hashed before use: a race only misses
         firmware, software = split(profile)
-        files = render_all(profile, resolved, firmware, software, templates_dir=self.templates_dir)
+        entries = entries_of(firmware, resolved)
+        files = render_all(profile, resolved, firmware, software, templates_dir=self.templates_dir, entries=entries)
         # Kept with the profile: the release step of this window comes after the next profiles' renders.
         data = profile_data(profile)
-        return _Rendered(rel, profile, resolved, firmware, software, files, bundle_id, extra, extra_sha256, data)
+        return _Rendered(rel, profile, resolved, firmware, software, files, bundle_id, extra, extra_sha256, data,
+                         entries)
 
     def _check(self, rendered: list[_Rendered]) -> list[Any]:
         from oemkit.checks import CheckInput, run_checks_many
 
-        return run_checks_many([CheckInput(r.files, r.profile, (r.firmware, r.software)) for r in rendered],
+        return run_checks_many([CheckInput(r.files, r.profile, (r.firmware, r.software), r.entries) for r in rendered],
                                cache_dir=self.check_cache)
 
     def _finish(self, r: _Rendered, suite: Any) -> dict[str, Any]:

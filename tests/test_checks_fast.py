@@ -1,5 +1,6 @@
-"""The compiled validator screen (:class:`oemkit.checks.payloads.SchemaValidator`) never lets through what
-jsonschema rejects.
+"""The fast paths of the checks are sound: the compiled validator screen
+(:class:`oemkit.checks.payloads.SchemaValidator`) never lets through what jsonschema rejects, and the
+comment scans that key the header and Kconfig checks never merge texts the plain patterns keep apart.
 
 The build validates every document and OCPP payload with a compiled fastjsonschema validator first and
 asks jsonschema only about documents it rejects. That is sound only if the compiled validator is at
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_properties import CI
 
+from oemkit import checks as checks_pkg
 from oemkit.check import check_profile
 from oemkit.checks import payloads
 from oemkit.render import render_all
@@ -167,3 +170,51 @@ def test_errors_are_jsonschemas_all_of_them(tmp_path: Path) -> None:
     validator = payloads.SchemaValidator({"type": "object", "required": ["a", "b"],
                                           "properties": {"a": {"type": "integer"}, "b": {"type": "string"}}})
     assert validator.errors({"a": "x"}) == ["(document): 'b' is a required property", "a: 'x' is not of type 'integer'"]
+
+
+# The cache keys of the header and Kconfig checks: the scans the build uses against the plain
+# regular expressions they replaced. A faster key may only be as precise or more careful (keep the
+# text whole), never merge two texts the reference keeps apart.
+_REF_C_COMMENT = re.compile(rb"/\*(.*?)\*/", re.DOTALL)
+_REF_KCONFIG_COMMENT = re.compile(rb"(?m)^#(?! CONFIG_[A-Za-z0-9_]+ is not set$)[^\n]*\n")
+_REF_KCONFIG_SPLICE = re.compile(rb"(?m)^#[^\n]*\\\r?\n")
+
+
+def _ref_c_code_identity(header: bytes) -> bytes:
+    if b"\\\n" in header or b"??" in header:
+        return header
+    for match in _REF_C_COMMENT.finditer(header):
+        if b"/*" in match.group(1):
+            return header
+    return _REF_C_COMMENT.sub(b"/**/", header)
+
+
+def _ref_kconfig_code(data: bytes) -> bytes:
+    return data if _REF_KCONFIG_SPLICE.search(data) else _REF_KCONFIG_COMMENT.sub(b"#\n", data)
+
+
+_C_BITS = st.sampled_from([b"/*", b"*/", b"*", b"/", b" a ", b"\n", b"\\", b"?", b"\"", b"#define X 1", b"/**/"])
+_K_BITS = st.sampled_from([b"#", b"# ", b"# CONFIG_A is not set", b"CONFIG_A=y", b"\n", b"\\", b"\r", b"x",
+                           b"# CONFIG_B is not set\n", b"config X\n"])
+
+
+@given(st.lists(_C_BITS, max_size=30).map(b"".join))
+@WIDE
+def test_the_header_key_scan_equals_the_reference_or_keeps_the_header_whole(header: bytes) -> None:
+    fast = checks_pkg._c_code_identity(header)
+    assert fast == _ref_c_code_identity(header) or fast == header
+
+
+@given(st.lists(_K_BITS, max_size=30).map(b"".join))
+@WIDE
+def test_the_kconfig_key_scan_equals_the_reference_or_keeps_the_text_whole(text: bytes) -> None:
+    fast = checks_pkg._kconfig_code(text)
+    assert fast == _ref_kconfig_code(text) or fast == text
+
+
+def test_the_key_scans_equal_the_reference_on_every_rendered_artifact() -> None:
+    for files in _rendered():
+        header = files["firmware/oem_config.h"]
+        assert checks_pkg._c_code_identity(header) == _ref_c_code_identity(header) != header
+        for name in ("firmware/Kconfig", "firmware/oem.conf"):
+            assert checks_pkg._kconfig_code(files[name]) == _ref_kconfig_code(files[name]) != files[name]

@@ -60,36 +60,38 @@ def _load_json(files: dict[str, bytes], path: str) -> tuple[Any, str]:
         return None, f"{path} is not valid UTF-8 JSON: {exc}"
 
 
-_C_COMMENT = re.compile(rb"/\*(.*?)\*/", re.DOTALL)
-_KCONFIG_COMMENT = re.compile(rb"(?m)^#(?! CONFIG_[A-Za-z0-9_]+ is not set$)[^\n]*\n")
-_KCONFIG_SPLICE = re.compile(rb"(?m)^#[^\n]*\\\r?\n")
+# A C comment, unrolled (no lazy ``.*?``, which steps one character at a time).
+_C_COMMENT = re.compile(rb"/\*[^*]*\*+(?:[^/*][^*]*\*+)*/")
+# A Kconfig comment line (never ``# CONFIG_X is not set``, which sets a value), found by the newline
+# before it: a pattern that starts with a literal is found by a fast scan, unlike one anchored by ``(?m)^``.
+_KCONFIG_COMMENT_AFTER_NL = re.compile(rb"\n#(?! CONFIG_[A-Za-z0-9_]+ is not set(?:\n|\Z))[^\n]*(?=\n)")
 
 
 def _kconfig_code(data: bytes) -> bytes:
     """Kconfig text with each comment line emptied to ``#`` (line numbers kept), when that is plainly inert.
 
-    Comment lines (bundle id, provenance) cannot change what kconfiglib loads. A comment line that ends
-    in a backslash would join the next line, so such text is kept whole.
+    Comment lines (bundle id, provenance) cannot change what kconfiglib loads. A line that ends in a
+    backslash could join the next one, so text with any backslash-newline is kept whole.
     """
-    if _KCONFIG_SPLICE.search(data):
+    if b"\\\n" in data or b"\\\r\n" in data:
         return data
-    return _KCONFIG_COMMENT.sub(b"#\n", data)
+    # The first line has no newline before it: scan behind one added for the purpose.
+    return _KCONFIG_COMMENT_AFTER_NL.sub(b"\n#", b"\n" + data)[1:]
 
 
 def _c_code_identity(header: bytes) -> bytes:
-    """The header without its comments, when every comment is plainly inert; else the header itself.
+    """The header with each comment emptied to ``/**/``, when every comment is plainly inert; else the header.
 
     Variants that share firmware values differ only in comments (bundle id, the file:line that set each
     value), so keying the compile on the code lets identical firmware compile once across the portfolio.
-    A comment that could act as code (a nested ``/*``, a trigraph, a line splice) keeps the full key, so
-    such a header is always compiled for real.
+    A comment that could act as code (a nested or unclosed ``/*``, a trigraph, a line splice) keeps the
+    full key, so such a header is always compiled for real: every ``/*`` must open one of the comments
+    removed (``/*`` occurrences never overlap, so counting them is exact).
     """
     if b"\\\n" in header or b"??" in header:
         return header
-    for match in _C_COMMENT.finditer(header):
-        if b"/*" in match.group(1):
-            return header
-    return _C_COMMENT.sub(b"/**/", header)
+    code, removed = _C_COMMENT.subn(b"/**/", header)
+    return code if header.count(b"/*") == removed else header
 
 
 def _expected(entries: list[Entry]) -> str:
@@ -280,12 +282,13 @@ class _Item:
 
 
 def _item(files: dict[str, bytes], profile: Profile, documents: tuple[dict[str, Any], dict[str, Any]] | None,
-          ) -> _Item:
+          entries: list[Entry] | None) -> _Item:
     from oemkit.render.entries import firmware_entries
     from oemkit.split import split
 
     firmware, software = documents if documents is not None else split(profile)
-    entries = firmware_entries(firmware, {})
+    if entries is None:
+        entries = firmware_entries(firmware, {})
     expected = _expected(entries)
     return _Item(files, profile, firmware, software, entries, expected, _header_key(files, expected))
 
@@ -302,11 +305,16 @@ def run_checks(files: dict[str, bytes], *, profile: Profile, cache_dir: Path | N
 
 @dataclass(frozen=True)
 class CheckInput:
-    """What :func:`run_checks_many` checks for one profile (``documents``: its split, when known)."""
+    """What :func:`run_checks_many` checks for one profile.
+
+    ``documents`` (its split) and ``entries`` (the firmware entries it was rendered from,
+    :func:`oemkit.render.entries_of`) when the caller has them, so they are not made twice.
+    """
 
     files: dict[str, bytes]
     profile: Profile
     documents: tuple[dict[str, Any], dict[str, Any]] | None = None
+    entries: list[Entry] | None = None
 
 
 def run_checks_many(inputs: Sequence[CheckInput], *, cache_dir: Path | None) -> list[CheckSuite]:
@@ -317,7 +325,7 @@ def run_checks_many(inputs: Sequence[CheckInput], *, cache_dir: Path | None) -> 
     """
     from oemkit.render import bundle_id, ocpp_version
 
-    items = [_item(i.files, i.profile, i.documents) for i in inputs]
+    items = [_item(i.files, i.profile, i.documents, i.entries) for i in inputs]
     headers = _header_outcomes(items, cache_dir)
     suites = []
     for item in items:
