@@ -1,11 +1,11 @@
 """The single write seam: files appear complete or not at all, and writers to one folder take turns.
 
 Every file oemkit writes (bundles, ledger entries, keys, cache records) goes through
-:func:`write_bytes` (temporary file in the same folder, fsync, rename) or :func:`create_exclusive`
-(the same, never replacing an existing file, and with the folder fsynced too: the ledger's
-append-only, durable record). :func:`locked` serialises writers with ``fcntl.flock`` on the folder
-itself, so no lock files litter the workspace and a killed process releases its lock with its
-file descriptors.
+:func:`write_bytes` (temporary file in the same folder, fsync unless the file can be rebuilt,
+rename) or :func:`create_exclusive` (the same, never replacing an existing file, and with the
+folder fsynced too: the ledger's append-only, durable record). :func:`locked` serialises writers
+with ``fcntl.flock`` on the folder itself, so no lock files litter the workspace and a killed
+process releases its lock with its file descriptors.
 
 Temporary files are named ``.<name>.<random>.oemkit-tmp``; a writer that was killed leaves one
 behind, which :func:`clean_stale` removes the next time the folder is locked.
@@ -96,7 +96,8 @@ def write_bytes(path: StrPath, data: bytes, *, mode: int = 0o644, durable: bool 
     The data is fsynced before the rename, so even a power cut leaves the old file or the whole new
     one. The folder is not fsynced (it costs as much again): after a power cut the rename itself may
     be lost, which a rebuild repairs. ``durable=False`` skips the fsync too: still atomic against a
-    killed process (the page cache survives it); for files that are only an optimisation (cache records).
+    killed process (the page cache survives it); for files that are only an optimisation (cache records)
+    or that are rebuilt when lost and checked by hash before reuse (a development build's bundles).
     """
     target = os.fspath(path)
     tmp = _write_temp_in_folder(target, data, mode, durable)

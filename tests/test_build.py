@@ -444,3 +444,22 @@ def test_a_build_dumps_each_profile_once(ws: Path, cli: Callable[..., Result],
     monkeypatch.setattr(Profile, "model_dump", counting)
     assert cli("build", "--all", "--no-cache", "--format", "json", cwd=ws).code == 0
     assert sorted(dumps) == sorted(set(dumps)) and len(dumps) == 6
+
+
+def test_only_a_release_fsyncs_its_bundles(ws: Path, cli: Callable[..., Result],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A development bundle is rebuilt when lost (its cache record holds its hash); a released one is fsynced."""
+    import os
+
+    from oemkit import atomic
+
+    synced: list[int] = []
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: synced.append(fd))
+    assert cli("build", "voltway", cwd=ws).code == 0
+    assert synced == []
+    bundle = ws / "dist/voltway/voltway-home-22-gb-1.0.0.tar.gz"
+    os.truncate(bundle, 100)  # what a power cut may leave of a file that was never fsynced
+    doc = cli("build", "voltway", "--format", "json", cwd=ws).json()
+    assert {b["id"]: b["cached"] for b in doc["bundles"]}["voltway-home-22-gb"] is False
+    assert cli("release", "voltway", cwd=ws).code == 0
+    assert len(synced) >= 2  # each bundle, and the ledger entries
