@@ -29,7 +29,7 @@ from oemkit.digest import inputs_digest
 from oemkit.errors import Finding
 from oemkit.fields import merge_strategies
 from oemkit.merge import merge, schema_path
-from oemkit.tree import Leaf, MapNode, Origin, SeqNode, TNode, provenance, to_plain
+from oemkit.tree import Leaf, MapNode, Origin, SeqNode, TNode, plain_and_provenance, to_plain
 from oemkit.workspace import Workspace, read_head
 from oemkit.yamlio import MAX_FILE_BYTES, LoadFailure, parse_bytes
 
@@ -89,21 +89,32 @@ class Resolved:
     def data(self) -> dict[str, Any]:
         """Plain resolved data (computed once)."""
         if self._data is None:
-            self._data = to_plain(self.tree) if self.tree is not None else {}
+            self._walk()
         return self._data  # type: ignore[no-any-return]
 
     @property
     def prov(self) -> dict[str, TNode]:
-        """Dotted path -> node with origin and overridden chain."""
+        """Dotted path -> node with origin and overridden chain (shared by every Resolved of the same files)."""
         if self._prov is None:
-            shared = self._shared
-            if shared is None:
-                self._prov = provenance(self.tree) if self.tree is not None else {}
-            else:
-                if shared.prov is None:
-                    shared.prov = provenance(shared.tree)
-                self._prov = shared.prov
+            self._walk()
+        assert self._prov is not None
         return self._prov
+
+    def _walk(self) -> None:
+        """Fill in :attr:`data` and :attr:`prov`: one walk of the tree for both, as a check reads both."""
+        shared = self._shared
+        if self.tree is None:
+            data: Any = {}
+            prov: dict[str, TNode] = {}
+        elif shared is not None and shared.prov is not None:
+            data, prov = (to_plain(self.tree) if self._data is None else self._data), shared.prov
+        else:
+            data, prov = plain_and_provenance(self.tree)
+            if shared is not None:
+                shared.prov = prov
+        if self._data is None:
+            self._data = data
+        self._prov = prov
 
     def derived(self, compute: Callable[[Resolved], _T]) -> _T:
         """``compute(self)``, computed once per content (shared with every Resolved of the same files).

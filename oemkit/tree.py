@@ -2,14 +2,16 @@
 
 Each node carries its :class:`Origin` (file, line, column) and, after merging, the chain of
 definitions it overrode. Plain data for validation comes from :func:`to_plain`; the provenance
-table for ``explain`` and findings comes from :func:`provenance`.
+table for ``explain`` and findings comes from :func:`provenance`; a resolved profile needs both and
+takes them from one walk (:func:`plain_and_provenance`).
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["Leaf", "MapNode", "Origin", "Override", "SeqNode", "TNode", "provenance", "to_plain"]
+__all__ = ["Leaf", "MapNode", "Origin", "Override", "SeqNode", "TNode", "plain_and_provenance", "provenance",
+           "to_plain"]
 
 
 class Origin(NamedTuple):
@@ -102,3 +104,34 @@ def _fill(node: TNode, path: str, out: dict[str, TNode]) -> None:
             out[f"{base}{key}"] = child
         else:
             _fill(child, f"{base}{key}", out)
+
+
+def plain_and_provenance(node: TNode) -> tuple[Any, dict[str, TNode]]:
+    """``(to_plain(node), provenance(node))`` from one walk of the tree (a check needs both of every profile)."""
+    out: dict[str, TNode] = {}
+    return _both(node, "", out), out
+
+
+def _both(node: TNode, path: str, out: dict[str, TNode]) -> Any:
+    # As _fill, in the same order, building the plain value on the way.
+    out[path] = node
+    if isinstance(node, Leaf):
+        return node.value
+    base = f"{path}." if path else ""
+    if isinstance(node, MapNode):
+        data: dict[str, Any] = {}
+        for key, child in node.items.items():
+            if isinstance(child, Leaf):
+                out[base + key] = child
+                data[key] = child.value
+            else:
+                data[key] = _both(child, base + key, out)
+        return data
+    items: list[Any] = []
+    for i, child in enumerate(node.items):
+        if isinstance(child, Leaf):
+            out[f"{base}{i}"] = child
+            items.append(child.value)
+        else:
+            items.append(_both(child, f"{base}{i}", out))
+    return items

@@ -107,18 +107,18 @@ def test_a_portfolio_check_parses_each_file_once_and_builds_each_profile_table_o
     ws = Workspace(root)
     parsed: Counter[str] = Counter()
     tables: Counter[int] = Counter()
-    parse_bytes, provenance = loader.parse_bytes, loader.provenance
+    parse_bytes, walk = loader.parse_bytes, loader.plain_and_provenance
 
     def counting_parse(data: bytes, rel: str) -> Any:
         parsed[rel] += 1
         return parse_bytes(data, rel)
 
-    def counting_provenance(node: Any) -> Any:
+    def counting_walk(node: Any) -> Any:
         tables[id(node)] += 1
-        return provenance(node)
+        return walk(node)
 
     monkeypatch.setattr(loader, "parse_bytes", counting_parse)
-    monkeypatch.setattr(loader, "provenance", counting_provenance)
+    monkeypatch.setattr(loader, "plain_and_provenance", counting_walk)
     loader.clear_cache()
     report = check(ws)
     assert report.profiles == len(ws.buildable()) >= 6

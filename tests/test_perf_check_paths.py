@@ -3,7 +3,8 @@
 Workspace path questions (string ``rel``/``real``/``contains`` with a memo of folders' real paths)
 against pathlib and ``os.path.realpath``, including symlinks that leave the workspace; ``read_head``
 against ``open().read(n)``; ``check_ids`` (which skips subtrees that cannot hold a list merged on id)
-and ``provenance`` against reference copies of their former recursive versions, on random trees.
+and ``provenance`` against reference copies of their former recursive versions, and the one walk
+``plain_and_provenance`` against ``to_plain`` and ``provenance``, on random trees.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from oemkit.errors import Finding
 from oemkit.fields import merge_strategies
 from oemkit.loader import check_ids
 from oemkit.merge import schema_path
-from oemkit.tree import Leaf, MapNode, Origin, SeqNode, TNode, provenance
+from oemkit.tree import Leaf, MapNode, Origin, SeqNode, TNode, plain_and_provenance, provenance, to_plain
 from oemkit.workspace import Workspace, read_head
 from oemkit.yamlio import LoadFailure
 
@@ -211,3 +212,12 @@ def test_provenance_is_the_recursive_table_in_the_same_order() -> None:
         for prefix in ("", "p"):
             want = [(k, id(v)) for k, v in _reference_provenance(node, prefix).items()]
             assert [(k, id(v)) for k, v in provenance(node, prefix).items()] == want
+
+
+def test_one_walk_gives_the_plain_data_and_the_table_of_the_two_walks() -> None:
+    rng = random.Random(11)
+    for _ in range(5_000):
+        node = _random_tree(rng)
+        data, prov = plain_and_provenance(node)
+        assert repr(data) == repr(to_plain(node))  # repr: also the types (1 vs True vs 1.0) and the order
+        assert [(k, id(v)) for k, v in prov.items()] == [(k, id(v)) for k, v in provenance(node).items()]
