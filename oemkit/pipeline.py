@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from oemkit import buildcache, ledger
 from oemkit.bundle import source_date_epoch
+from oemkit.collector import WindowCollector
 from oemkit.errors import Finding, FindingsError, OemkitError, UsageError
 from oemkit.release import Release, ReleaseContext
 from oemkit.workspace import Workspace
@@ -132,6 +133,7 @@ class _Builder:
         # release (whose report must come from checks run for it): none, but the workers of one build
         # still share theirs (``scratch``, removed with the build).
         self.check_cache = self.ws.root / buildcache.CACHE_DIR / "artifacts" if _shares_checks(options) else scratch
+        self.collector = WindowCollector()
         self.key: Ed25519PrivateKey | None = None
         self.key_id = ""
         if options.sign_key is not None:
@@ -158,6 +160,10 @@ class _Builder:
 
         One result per path, in order; a profile's error stops that profile only.
         """
+        with self.collector.window():
+            return self._run_window(paths)
+
+    def _run_window(self, paths: list[Path]) -> list[dict[str, Any]]:
         results: list[dict[str, Any] | None] = []
         pending: list[tuple[int, _Rendered]] = []
         for path in paths:
@@ -285,8 +291,11 @@ def iter_build(ws: Workspace, paths: list[Path], options: BuildOptions) -> Itera
     """Build profiles, yielding one result per profile as its window finishes (streamed; order not kept)."""
     if options.jobs <= 1 or len(paths) <= 1:
         builder = _Builder(ws.root, options)
-        for window in _windows(paths, 1):
-            yield from builder.run_many(window)
+        try:
+            for window in _windows(paths, 1):
+                yield from builder.run_many(window)
+        finally:
+            builder.collector.close()
         return
     # Fail fast (bad SOURCE_DATE_EPOCH, unreadable key) before starting workers, without the
     # per-builder set-up (hashing the toolkit and templates) that each worker does anyway.
