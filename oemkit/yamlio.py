@@ -68,12 +68,27 @@ for _tag, _regexp, _first in (
     _CoreResolver.add_implicit_resolver(_CORE + _tag, _CORE_PATTERNS[_CORE + _tag], list(_first))
 
 
+_STR = _CORE + "str"
+#: What :meth:`yaml.resolver.BaseResolver.resolve` answers for each kind of node when no implicit
+#: resolver matches (this resolver has no path resolvers).
+_DEFAULT_TAGS: dict[type[Node], str] = {ScalarNode: _STR, SequenceNode: _CORE + "seq", MappingNode: _CORE + "map"}
+
+
 class _Composer(CParser, _CoreResolver):
     """libyaml parser + composer with the core-schema resolver; composes nodes only."""
 
     def __init__(self, stream: str) -> None:
         CParser.__init__(self, stream)
         _CoreResolver.__init__(self)
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """:meth:`BaseResolver.resolve` for this resolver (no wildcard or path resolvers), without the
+        work those need: libyaml calls it for every node without an explicit tag."""
+        if kind is ScalarNode and implicit[0]:
+            for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                if regexp.match(value):
+                    return str(tag)
+        return _DEFAULT_TAGS[kind]
 
 
 def _finding(rule: str, file: str, line: int, column: int, message: str, hint: str, path: str = "") -> LoadFailure:
@@ -213,7 +228,9 @@ class _Builder:
         self.seen: set[int] = set()
 
     def origin(self, node: Node) -> Origin:
-        return Origin(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        mark = node.start_mark
+        # tuple.__new__: the NamedTuple's own __new__ is a Python function, and this runs for every node
+        return tuple.__new__(Origin, (self.file, mark.line + 1, mark.column + 1))
 
     def fail(self, rule: str, node: Node, message: str, hint: str, path: str = "") -> LoadFailure:
         o = self.origin(node)
@@ -236,7 +253,7 @@ class _Builder:
                             "flatten the structure; no profile key nests that deep.", path)
         tag = node.tag
         if isinstance(node, ScalarNode):
-            return Leaf(self.scalar(node, path), self.origin(node))
+            return Leaf(node.value if tag == _STR else self.scalar(node, path), self.origin(node))
         if isinstance(node, SequenceNode):
             if tag != _CORE + "seq":
                 raise self._tag_error(node, path)
@@ -252,7 +269,7 @@ class _Builder:
                 if not isinstance(knode, ScalarNode):
                     raise self.fail("YAML-KEY", knode, "a key must be a plain name, not a list or mapping.",
                                     "use a string key.", path)
-                key = self.scalar(knode, path)
+                key = knode.value if knode.tag == _STR else self.scalar(knode, path)
                 if knode.value == "<<" and not knode.style:
                     raise self.fail("YAML-MERGE-KEY", knode, "merge keys ('<<') are YAML 1.1 and not supported.",
                                     "use 'extends' to inherit from another file, or write the keys out.", path)
@@ -278,7 +295,7 @@ class _Builder:
 
     def scalar(self, node: ScalarNode, path: str) -> Any:
         tag, value = node.tag, node.value
-        if tag == _CORE + "str":
+        if tag == _STR:
             return value
         pattern = _CORE_PATTERNS.get(tag)
         if pattern is not None and pattern.match(value) is None:  # only an explicit tag gets here

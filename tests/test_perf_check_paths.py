@@ -4,7 +4,8 @@ Workspace path questions (string ``rel``/``real``/``contains`` with a memo of fo
 against pathlib and ``os.path.realpath``, including symlinks that leave the workspace; ``read_head``
 against ``open().read(n)``; ``check_ids`` (which skips subtrees that cannot hold a list merged on id)
 and ``provenance`` against reference copies of their former recursive versions, and the one walk
-``plain_and_provenance`` against ``to_plain`` and ``provenance``, on random trees.
+``plain_and_provenance`` against ``to_plain`` and ``provenance``, on random trees; the YAML composer's
+tag resolution against PyYAML's.
 """
 
 from __future__ import annotations
@@ -221,3 +222,25 @@ def test_one_walk_gives_the_plain_data_and_the_table_of_the_two_walks() -> None:
         data, prov = plain_and_provenance(node)
         assert repr(data) == repr(to_plain(node))  # repr: also the types (1 vs True vs 1.0) and the order
         assert [(k, id(v)) for k, v in prov.items()] == [(k, id(v)) for k, v in provenance(node).items()]
+
+
+def test_the_composer_resolves_tags_as_pyyaml_s_resolver_does() -> None:
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+    from yaml.resolver import BaseResolver
+
+    from oemkit.yamlio import _Composer
+
+    composer = _Composer("")
+    rng = random.Random(3)
+    words = ["", "~", "null", "Null", "NULL", "nul", "true", "True", "TRUE", "tRue", "false", "yes", "NO", "on",
+             "0", "-1", "+2", "0o17", "0o8", "0x1F", "0xg", "1.5", ".5", "-.5", "1e3", "1E-3", ".inf", "-.Inf",
+             ".NaN", ".nan", "02:00", "1_000", "2024-01-01", "abc", "-", "+", ".", "0.", "1.2.3", " 1", "1 "]
+    words += ["".join(rng.choice("01tTfFnN~.-+eExo9a: ") for _ in range(rng.randint(0, 6))) for _ in range(3_000)]
+    try:
+        for value in words:
+            for kind in (ScalarNode, SequenceNode, MappingNode):
+                for implicit in ((True, False), (False, True), (True, True), (False, False)):
+                    want = BaseResolver.resolve(composer, kind, value, implicit)
+                    assert composer.resolve(kind, value, implicit) == want, (kind, value, implicit)
+    finally:
+        composer.dispose()
