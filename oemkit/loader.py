@@ -351,8 +351,16 @@ class _Resolver:
         Every file is located and read each time (so findings are always fresh); only the merge is
         taken from :data:`_merged` when the chain's names and contents are unchanged.
         """
-        rel = self.ws.rel(path)
-        real, lst = self.ws.real_stat(path)
+        # A build locates each shared layer once (a profile itself is resolved once a run; relative
+        # paths depend on the current folder).
+        located = self.ws.located if origin is not None and os.path.isabs(path) else None
+        known = located.get(path) if located is not None else None
+        lst: os.stat_result | None = None
+        if known is not None:
+            rel, real = known  # no lstat: open() finds the file in the memo (else it stats it)
+        else:
+            rel = self.ws.rel(path)
+            real, lst = self.ws.real_stat(path)
         if real in stack:
             chain = " -> ".join([self.ws.rel(p) for p in (*stack[stack.index(real):], real)])
             assert origin is not None
@@ -375,6 +383,8 @@ class _Resolver:
         opened = self.open(path, rel, real, lst, origin)
         if opened is None:
             return None
+        if located is not None:
+            located[path] = (rel, real)
         tree, digest = opened
         targets = self.extends_of(tree, rel)
         if targets is None:

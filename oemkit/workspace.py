@@ -101,6 +101,9 @@ class Workspace:
     _real_dirs: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _strings: bool = field(default=False, init=False, repr=False, compare=False)
     file_memo: OrderedDict[tuple[str, str], Any] | None = field(default=None, init=False, repr=False, compare=False)
+    #: With ``frozen_files``: path -> (workspace-relative name, real path) of the files reached through
+    #: ``extends`` (kept by :mod:`oemkit.loader`), so the shared layers are located once per run.
+    located: dict[str, tuple[str, str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # The string forms below assume POSIX separators and an absolute root; else pathlib answers.
@@ -108,6 +111,7 @@ class Workspace:
         object.__setattr__(self, "_strings", os.sep == "/" and text.startswith("/") and not text.startswith("//"))
         if self.frozen_files:
             object.__setattr__(self, "file_memo", OrderedDict())
+            object.__setattr__(self, "located", {})
 
     @property
     def profiles(self) -> Path:

@@ -9,6 +9,7 @@ import pytest
 from conftest import make_workspace
 
 from oemkit.loader import resolve
+from oemkit.workspace import Workspace
 
 
 def test_yaml_12_scalars(tmp_path: Path) -> None:
@@ -105,3 +106,30 @@ def test_symlink_out_of_workspace_is_refused(tmp_path: Path) -> None:
     os.symlink(tmp_path / "secret.yaml", ws.profiles / "link.yaml")
     res = resolve(ws, ws.profiles / "top.yaml")
     assert [f.rule for f in res.findings] == ["EXTENDS-ESCAPE"]
+
+
+def test_a_build_workspace_resolves_as_a_plain_one(tmp_path: Path) -> None:
+    """A frozen-files workspace locates each layer reached through extends once: same results, every time."""
+    (tmp_path / "secret.yaml").write_text("x: 1\n")
+    ws = make_workspace(tmp_path / "w", {
+        "base.yaml": "x: base\ny: [1, 2]\n",
+        "mid.yaml": "extends: [base.yaml]\ny: mid\n",
+        "sub/top.yaml": "extends: [../mid.yaml, ../linked.yaml, ../sub/../base.yaml]\nx: top\n",
+        "sub/two.yaml": "extends: [../linked.yaml, ../mid.yaml]\nz: two\n",
+        "sub/bad.yaml": "extends: [../escape.yaml, ../missing.yaml, ../mid.yaml]\n",
+        "sub/self.yaml": "extends: [../sub/self.yaml]\n",
+    })
+    os.symlink("base.yaml", ws.profiles / "linked.yaml")
+    os.symlink(tmp_path / "secret.yaml", ws.profiles / "escape.yaml")
+    frozen = type(ws)(ws.root, frozen_files=True)
+    names = ["top", "two", "bad", "self", "top", "bad", "two"]
+
+    def outcome(workspace: Workspace, name: str) -> tuple[object, ...]:
+        res = resolve(workspace, workspace.profiles / "sub" / f"{name}.yaml")
+        prov = [(p, n.origin, n.overridden) for p, n in res.prov.items()]
+        return res.ok, res.files, res.findings, res.inputs_sha256, res.data, prov
+
+    want = [outcome(ws, n) for n in names]
+    assert [outcome(frozen, n) for n in names] == want
+    assert frozen.located and all(k.startswith("/") for k in frozen.located)
+    assert sum(not ok for ok, *_ in want) == 3  # bad twice, self
