@@ -134,6 +134,7 @@ class _Builder:
         # still share theirs (``scratch``, removed with the build).
         self.check_cache = self.ws.root / buildcache.CACHE_DIR / "artifacts" if _shares_checks(options) else scratch
         self.collector = WindowCollector()
+        self.records = buildcache.Records(options.out_dir)
         self.key: Ed25519PrivateKey | None = None
         self.key_id = ""
         if options.sign_key is not None:
@@ -161,7 +162,14 @@ class _Builder:
         One result per path, in order; a profile's error stops that profile only.
         """
         with self.collector.window():
-            return self._run_window(paths)
+            results = self._run_window(paths)
+        self.records.flush()
+        return results
+
+    def close(self) -> None:
+        """End of this process's part of the build: write the last records, return what was frozen."""
+        self.records.close()
+        self.collector.close()
 
     def _run_window(self, paths: list[Path]) -> list[dict[str, Any]]:
         results: list[dict[str, Any] | None] = []
@@ -211,7 +219,7 @@ class _Builder:
         from oemkit.split import split
 
         if self.options.use_cache and not self.options.release:
-            hit = buildcache.load_hit(self.ws.root, self.options.out_dir, rel, self.context)
+            hit = buildcache.load_hit(self.records, self.ws.root, self.options.out_dir, rel, self.context)
             if hit is not None:
                 return {"ok": True, "summary": {**hit, "cached": True}}
         # A build stops on errors and reports no warnings (`oemkit check` does): warning-only rules are skipped.
@@ -251,10 +259,10 @@ class _Builder:
         summary = release.finish()
         summary["profile"] = r.rel
         if not self.options.release:
-            buildcache.store(self.options.out_dir, r.rel, files=r.resolved.files, extra=r.extra,
-                             inputs_sha256=r.resolved.inputs_sha256, extra_sha256=r.extra_sha256,
-                             context=self.context(r.bundle_id), bundle_id=r.bundle_id, bundle_rel=summary["bundle"],
-                             bundle_sha256=summary.pop("bundle_sha256"), summary=summary)
+            self.records.put(r.rel, buildcache.record(
+                files=r.resolved.files, extra=r.extra, inputs_sha256=r.resolved.inputs_sha256,
+                extra_sha256=r.extra_sha256, context=self.context(r.bundle_id), bundle_id=r.bundle_id,
+                bundle_rel=summary["bundle"], bundle_sha256=summary.pop("bundle_sha256"), summary=summary))
         else:
             summary.pop("bundle_sha256")
         return {"ok": True, "summary": {**summary, "cached": False}}
@@ -295,7 +303,7 @@ def iter_build(ws: Workspace, paths: list[Path], options: BuildOptions) -> Itera
             for window in _windows(paths, 1):
                 yield from builder.run_many(window)
         finally:
-            builder.collector.close()
+            builder.close()
         return
     # Fail fast (bad SOURCE_DATE_EPOCH, unreadable key) before starting workers, without the
     # per-builder set-up (hashing the toolkit and templates) that each worker does anyway.

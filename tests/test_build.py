@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -463,3 +464,32 @@ def test_only_a_release_fsyncs_its_bundles(ws: Path, cli: Callable[..., Result],
     assert {b["id"]: b["cached"] for b in doc["bundles"]}["voltway-home-22-gb"] is False
     assert cli("release", "voltway", cwd=ws).code == 0
     assert len(synced) >= 2  # each bundle, and the ledger entries
+
+
+def _cached(doc: dict[str, Any]) -> set[bool]:
+    return {b["cached"] for b in doc["bundles"]}
+
+
+def test_a_damaged_record_database_is_replaced(ws: Path, cli: Callable[..., Result]) -> None:
+    assert cli("build", "--all", cwd=ws).code == 0
+    db = ws / "dist/.oemkit-cache/builds.sqlite"
+    assert db.is_file()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    db.write_bytes(b"not a database" * 100)
+    first = cli("build", "--all", "--format", "json", cwd=ws)
+    assert first.code == 0 and _cached(first.json()) == {False}
+    assert _cached(cli("build", "--all", "--format", "json", cwd=ws).json()) == {True}
+
+
+def test_records_that_cannot_be_kept_cost_only_a_rebuild(ws: Path, cli: Callable[..., Result]) -> None:
+    (ws / "dist/.oemkit-cache/builds.sqlite").mkdir(parents=True)  # no database can be made there
+    for _ in range(2):
+        result = cli("build", "--all", "--format", "json", cwd=ws)
+        assert result.code == 0 and _cached(result.json()) == {False}
+
+
+def test_a_parallel_build_records_every_profile(ws: Path, cli: Callable[..., Result]) -> None:
+    assert cli("build", "--all", "--jobs", "2", cwd=ws).code == 0
+    again = cli("build", "--all", "--jobs", "2", "--format", "json", cwd=ws).json()
+    assert _cached(again) == {True} and len(again["bundles"]) == 6
