@@ -93,11 +93,14 @@ def _merge_by_id(base: SeqNode, over: SeqNode, spath: str, strategies: Mapping[s
 
 def merge(base: TNode | None, over: TNode, spath: str, strategies: Mapping[str, str]) -> TNode:
     """Merge ``over`` onto ``base`` at schema path ``spath`` and return a new tree."""
+    if isinstance(over, Leaf):  # most calls: a scalar replaces (``_fresh`` keeps a leaf as it is)
+        return _replace(base, over)
     if isinstance(over, MapNode) and isinstance(base, MapNode):
         items = dict(base.items)
         key_origins = dict(base.key_origins)
+        prefix = f"{spath}." if spath else ""  # schema_path for a mapping's (string) keys
         for key, node in over.items.items():
-            items[key] = merge(items.get(key), node, schema_path(spath, key), strategies)
+            items[key] = merge(items.get(key), node, prefix + key, strategies)
             key_origins[key] = over.key_origins.get(key, node.origin)
         return MapNode(items, over.origin, key_origins, base.overridden)
     if isinstance(over, SeqNode) and isinstance(base, SeqNode) and strategies.get(spath) == "id":
