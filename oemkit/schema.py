@@ -10,6 +10,7 @@ test fails when the committed files are stale.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -27,12 +28,17 @@ def _finish(schema: dict[str, Any], name: str, title: str) -> dict[str, Any]:
     return out
 
 
-def profile_schema() -> dict[str, Any]:
-    """Schema of a resolved, buildable profile."""
+@functools.cache
+def _profile_schema() -> dict[str, Any]:
     from oemkit.model import Profile
 
     return _finish(Profile.model_json_schema(mode="validation"), "profile.schema.json",
                    "oemkit resolved profile")
+
+
+def profile_schema() -> dict[str, Any]:
+    """Schema of a resolved, buildable profile (the model's, generated once per process; a copy to keep)."""
+    return copy.deepcopy(_profile_schema())
 
 
 def _relax(node: Any) -> None:
@@ -57,7 +63,7 @@ def _relax(node: Any) -> None:
 
 def layer_schema() -> dict[str, Any]:
     """Schema of any single profile file: everything optional, ``null`` clears where allowed."""
-    schema = copy.deepcopy(profile_schema())
+    schema = profile_schema()
     _relax(schema)
     schema["$id"] = _BASE + "profile-layer.schema.json"
     schema["title"] = "oemkit profile layer (any single file)"

@@ -143,7 +143,7 @@ def layer_schema(layer: str, name: str, title: str, description: str) -> dict[st
     """Schema of the document :func:`split` writes for ``layer``."""
     from oemkit.schema import profile_schema
 
-    schema = copy.deepcopy(profile_schema())
+    schema = profile_schema()  # a copy of its own
     defs: dict[str, Any] = schema.pop("$defs")
     original = copy.deepcopy(defs)
     _keep_layer(schema, original, layer)

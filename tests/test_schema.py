@@ -74,3 +74,12 @@ def test_secrets_are_references_never_values() -> None:
     validator = jsonschema.Draft202012Validator(layer_schema())
     assert not list(validator.iter_errors({"ocpp": {"basic_auth_password": {"secret": "CSMS_PASSWORD"}}}))
     assert list(validator.iter_errors({"ocpp": {"basic_auth_password": "hunter2"}}))
+
+
+def test_profile_schema_is_generated_once_and_every_caller_gets_its_own_copy() -> None:
+    from oemkit.schema import profile_schema
+
+    first = profile_schema()
+    first["properties"].clear()
+    second = profile_schema()
+    assert second["properties"] and second is not first

@@ -105,19 +105,23 @@ def ocpp_errors(version: str, action: str, payload: Any) -> list[str]:
 
 
 @functools.cache
-def software_schema_validator(name: str) -> SchemaValidator:
-    """Validator of a document schema from ``oemkit.split.SCHEMAS``."""
+def _document_schema(name: str) -> dict[str, Any]:
+    """A document schema from ``oemkit.split.SCHEMAS``, generated once per process (read-only)."""
     from oemkit import split
 
-    return SchemaValidator(split.SCHEMAS[name]())
+    return split.SCHEMAS[name]()
+
+
+@functools.cache
+def software_schema_validator(name: str) -> SchemaValidator:
+    """Validator of a document schema from ``oemkit.split.SCHEMAS``."""
+    return SchemaValidator(_document_schema(name))
 
 
 @functools.cache
 def schema_digest(name: str) -> str:
     """Identity of a document schema (part of cache keys: a changed schema re-checks)."""
-    from oemkit import split
-
-    return hashlib.sha256(json.dumps(split.SCHEMAS[name](), sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(_document_schema(name), sort_keys=True).encode()).hexdigest()
 
 
 @functools.cache
