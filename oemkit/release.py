@@ -62,7 +62,7 @@ def _report_html(release: Release, notes: bytes, version: str) -> bytes | None:
     page: bytes = render_report(
         profile=release.profile, resolved=release.resolved, firmware=release.firmware, software=release.software,
         checks=release.checks, release_notes=notes.decode("utf-8"), bundle_id=release.bundle_id, version=version,
-        workspace_root=release.ctx.root)
+        workspace_root=release.ctx.root, workspace=release.workspace)
     return page
 
 
@@ -117,8 +117,11 @@ class Release:
 
     def __init__(self, ctx: ReleaseContext, profile: Any, resolved: Any, firmware: dict[str, Any],
                  software: dict[str, Any], checks: list[dict[str, Any]], files: dict[str, bytes],
-                 data: dict[str, Any] | None = None) -> None:
+                 data: dict[str, Any] | None = None, *, workspace: Any = None) -> None:
+        # ``workspace``: the build's oemkit.workspace.Workspace of ctx.root, if the caller has one; the
+        # report page checks the logo's real path through it (its folder paths are resolved once).
         self.ctx = ctx
+        self.workspace = workspace
         self.profile, self.resolved, self.firmware, self.software = profile, resolved, firmware, software
         self.checks = checks
         self.partner: str = profile.partner.id

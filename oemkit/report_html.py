@@ -212,14 +212,14 @@ def _color(value: Any) -> str:
         return _FALLBACK_COLOR
 
 
-def _logo(profile: Profile, resolved: Resolved, root: Path) -> tuple[str | None, str]:
+def _logo(profile: Profile, resolved: Resolved, ws: Workspace) -> tuple[str | None, str]:
     """The logo as a data URI (or None) and a note for the reader."""
     logo = profile.branding.logo
     if not logo:
         return None, "no logo set (branding.logo)"
     node = resolved.prov.get("branding.logo")
     base = PurePosixPath(node.origin.file).parent if node is not None else PurePosixPath(".")
-    path = asset_path(Workspace(root), resolved, "branding.logo")
+    path = asset_path(ws, resolved, "branding.logo")
     mime = _MIME.get(PurePosixPath(logo).suffix.lower())
     if mime is None or path is None:
         return None, f"logo {logo} not shown: it must be an svg or png file inside the workspace"
@@ -287,8 +287,12 @@ class _RowTables(Sequence[tuple[str, str, list[Row]]]):
 
 def render_report(*, profile: Profile, resolved: Resolved, firmware: dict[str, Any], software: dict[str, Any],
                   checks: list[dict[str, Any]], release_notes: str, bundle_id: str, version: str,
-                  workspace_root: Path) -> bytes:
+                  workspace_root: Path, workspace: Workspace | None = None) -> bytes:
     """The page as UTF-8 bytes; deterministic for the same inputs.
+
+    ``workspace`` is the caller's :class:`Workspace` of ``workspace_root`` if it has one: a build's
+    remembers the real path of every folder it met, so the logo's containment check (symlinks
+    followed) does not resolve the workspace root and the partner's folder again for every page.
 
     The tables reach the template twice. As markup already built and escaped, which the packaged
     template uses: ``parameter_tables`` as ``(key, title, count, body)`` (:func:`_table_body`) and
@@ -296,7 +300,8 @@ def render_report(*, profile: Profile, resolved: Resolved, firmware: dict[str, A
     ``(key, title, rows)`` with :class:`Row` objects (built only if a template reads it) and ``checks``.
     """
     b = profile.branding
-    logo_uri, logo_note = _logo(profile, resolved, workspace_root)
+    ws = workspace if workspace is not None else Workspace(workspace_root)
+    logo_uri, logo_note = _logo(profile, resolved, ws)
     rows = [{"name": str(c.get("name", "")), "ok": bool(c.get("ok")), "message": str(c.get("message", ""))}
             for c in checks]
     context = {

@@ -36,7 +36,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 
 def _report(ws: Path, rel: str, *, notes: str = "## 1.0.0\n- first release", checks: list[dict[str, Any]] | None = None,
-            ) -> bytes:
+            shared: Workspace | None = None) -> bytes:
     workspace = Workspace(ws)
     result = check_profile(workspace, ws / rel)
     assert result.profile is not None, result.findings
@@ -46,7 +46,7 @@ def _report(ws: Path, rel: str, *, notes: str = "## 1.0.0\n- first release", che
                              {"name": "schema", "ok": True, "message": "valid"},
                              {"name": "gcc -fsyntax-only firmware/params.h", "ok": False, "message": "<boom>"}],
                          release_notes=notes, bundle_id="ampera-wallbox-22-de", version="1.2.0",
-                         workspace_root=ws)
+                         workspace_root=ws, workspace=shared)
 
 
 def _make_hostile(ws: Path) -> None:
@@ -113,6 +113,19 @@ def test_logo_outside_the_workspace_is_not_inlined(ws: Path, tmp_path: Path) -> 
     assert not [t for t, _ in _elements(page) if t == "img"]
     assert base64.b64encode(b"SECRET-OUTSIDE")[:12].decode() not in page
     assert "must be an svg or png file inside the workspace" in page
+
+
+def test_the_callers_workspace_gives_the_same_page_and_still_refuses_a_new_symlink(ws: Path, tmp_path: Path) -> None:
+    rel = "profiles/partners/ampera/wallbox-22-de.yaml"
+    shared = Workspace(ws)  # as a build's: it keeps the real paths of the folders it met
+    assert _report(ws, rel, shared=shared) == _report(ws, rel)
+    secret = tmp_path / "outside.svg"
+    secret.write_text("<svg xmlns='http://www.w3.org/2000/svg'><text>SECRET-OUTSIDE</text></svg>", encoding="utf-8")
+    (ws / "profiles/partners/ampera/assets/ampera.svg").unlink()
+    (ws / "profiles/partners/ampera/assets/ampera.svg").symlink_to(secret)
+    page = _report(ws, rel, shared=shared)
+    assert page == _report(ws, rel)
+    assert "must be an svg or png file inside the workspace" in page.decode("utf-8")
 
 
 def test_every_parameter_is_listed_with_impact_and_provenance(ws: Path) -> None:
