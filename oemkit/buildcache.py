@@ -11,6 +11,7 @@ bundle, so a deleted, altered or truncated bundle is rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -105,14 +106,26 @@ class Records:
             except sqlite3.OperationalError:  # locked for a minute, unwritable folder...: build without records
                 return None
             except sqlite3.DatabaseError:  # not a database: it is only a cache, start a new one
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                self._remove()
                 continue
             except OSError:
                 return None
             self._con = con
             return con
         return None
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def _damaged(self, exc: sqlite3.Error) -> None:
+        """After an error: a damaged database (not a busy or unwritable one) is replaced at the next use."""
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            if self._con is not None:
+                self._con.close()
+            self._con, self._tried = None, False
+            with contextlib.suppress(OSError):
+                self._remove()
 
     def get(self, profile_rel: str) -> dict[str, Any] | None:
         """The record of a workspace-relative profile path, or None."""
@@ -122,7 +135,10 @@ class Records:
         try:
             row = con.execute("SELECT record FROM records WHERE profile = ?", (profile_rel,)).fetchone()
             data = json.loads(row[0]) if row is not None else None
-        except (sqlite3.Error, ValueError, TypeError):
+        except sqlite3.Error as exc:
+            self._damaged(exc)
+            return None
+        except (ValueError, TypeError):
             return None
         return data if isinstance(data, dict) else None
 
@@ -140,8 +156,8 @@ class Records:
             with con:  # BEGIN ... COMMIT, or ROLLBACK on an error
                 con.execute("BEGIN IMMEDIATE")
                 con.executemany("INSERT OR REPLACE INTO records (profile, record) VALUES (?, ?)", pending.items())
-        except sqlite3.Error:
-            pass
+        except sqlite3.Error as exc:
+            self._damaged(exc)
 
     def close(self) -> None:
         """Write what is kept and close the database."""

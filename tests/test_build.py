@@ -493,3 +493,15 @@ def test_a_parallel_build_records_every_profile(ws: Path, cli: Callable[..., Res
     assert cli("build", "--all", "--jobs", "2", cwd=ws).code == 0
     again = cli("build", "--all", "--jobs", "2", "--format", "json", cwd=ws).json()
     assert _cached(again) == {True} and len(again["bundles"]) == 6
+
+
+def test_a_database_damaged_inside_is_replaced_too(ws: Path, cli: Callable[..., Result]) -> None:
+    assert cli("build", "--all", cwd=ws).code == 0
+    db = ws / "dist/.oemkit-cache/builds.sqlite"
+    data = bytearray(db.read_bytes())
+    assert len(data) > 4096 and not Path(f"{db}-wal").exists()  # checkpointed at the end of the build
+    data[4096:] = b"\xff" * (len(data) - 4096)  # the header and schema page intact, the records page not
+    db.write_bytes(bytes(data))
+    first = cli("build", "--all", "--format", "json", cwd=ws)
+    assert first.code == 0 and _cached(first.json()) == {False}
+    assert _cached(cli("build", "--all", "--format", "json", cwd=ws).json()) == {True}
