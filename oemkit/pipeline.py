@@ -255,7 +255,8 @@ class _Builder:
             return _failure(r.rel, r.bundle_id, check_findings)
         files = r.files
         files["tests/report.xml"] = report_xml
-        release = Release(self.release_ctx, r.profile, r.resolved, r.firmware, r.software, checks, files, r.data)
+        release = Release(self.release_ctx, r.profile, r.resolved, r.firmware, r.software, checks, files, r.data,
+                          workspace=self.ws)
         summary = release.finish()
         summary["profile"] = r.rel
         if not self.options.release:
