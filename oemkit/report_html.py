@@ -26,12 +26,12 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, overload
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from oemkit.escape import css_color, html_text
 from oemkit.fields import lookup
 from oemkit.loader import asset_path
+from oemkit.render.env import FlatGlobalsEnvironment, FlatGlobalsSandboxedEnvironment
 from oemkit.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -255,7 +255,7 @@ def _environment_for(folder: str, *, sandboxed: bool) -> Environment:
     change while a build runs, so their environment skips the per-render mtime checks of the page and
     of the included CSS; a workspace's template is still reloaded when edited.
     """
-    kind = SandboxedEnvironment if sandboxed else Environment
+    kind = FlatGlobalsSandboxedEnvironment if sandboxed else FlatGlobalsEnvironment
     return kind(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined,
                 keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, auto_reload=sandboxed)
 

@@ -225,3 +225,25 @@ def test_atomic_writes_create_a_missing_folder_and_keep_the_old_errors(tmp_path:
     with atomic.locked(tmp_path / "locked" / "here"):
         assert (tmp_path / "locked" / "here").is_dir()
     assert sorted(p.name for p in tmp_path.rglob(f"*{atomic.TMP_SUFFIX}")) == []
+
+
+def test_flat_template_globals_are_jinjas_globals() -> None:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from oemkit.render.env import FlatGlobalsEnvironment, FlatGlobalsSandboxedEnvironment
+
+    source = ("{{ range(3)|list }} {{ dict(a=1) }} {{ own }} {{ shadow }} {% set ns = namespace(n=2) %}{{ ns.n }} "
+              "{{ cycler('x').next() }} {{ joiner('+')() }}|{{ lipsum(1, html=False)[:0] }}")
+    for plain_kind, flat_kind in ((jinja2.Environment, FlatGlobalsEnvironment),
+                                  (SandboxedEnvironment, FlatGlobalsSandboxedEnvironment)):
+        plain, flat = plain_kind(), flat_kind()
+        for env in (plain, flat):
+            env.globals["shadow"] = "environment"
+        pages = [env.from_string(source, globals={"own": "template", "shadow": "template wins"}).render()
+                 for env in (plain, flat)]
+        assert pages[0] == pages[1]
+        assert "template wins" in pages[1] and "[0, 1, 2]" in pages[1]
+    # The sandbox's own range (bounded) is still the one its templates get.
+    with pytest.raises(OverflowError):
+        FlatGlobalsSandboxedEnvironment().from_string("{{ range(10**9) }}").render()
