@@ -331,7 +331,8 @@ def parse_bytes(data: bytes, file: str) -> TNode:
                        f"the file is {len(data):,} bytes; profiles are limited to {MAX_FILE_BYTES:,} bytes.",
                        "split it into layers with 'extends' or remove pasted data.")
     text = _decode(data, file)
-    if len(text) > _PREPASS_CHARS or _depth_bound(text) > 4000:
+    # The bound counts characters, so it cannot pass 4000 in a shorter text (most profiles): not counted there.
+    if len(text) > _PREPASS_CHARS or (len(text) > 4000 and _depth_bound(text) > 4000):
         _check_depth_by_events(text, file)
     try:
         composer = _Composer(text)
