@@ -94,12 +94,13 @@ def layer(ctx: RuleContext) -> Iterator[Hit]:
 
 def _removals(ctx: RuleContext, allowed: set[str], shown: str) -> Iterator[Hit]:
     """Lists merged on id (connectors) that a partner file touched without setting a leaf: a removal."""
-    leaves = ctx.resolved.derived(_partner_paths)
     for spath, layers in _keyed_lists():
         if layers <= allowed:  # first: the cheapest test, and the usual answer (software lists)
             continue
         node = ctx.resolved.prov.get(spath)
-        if node is None or role_of(node.origin.file) != "partner" or any(x.startswith(spath + ".") for x in leaves):
+        if node is None or role_of(node.origin.file) != "partner":
+            continue
+        if any(x.startswith(spath + ".") for x in ctx.resolved.derived(_partner_paths)):
             continue
         where = node.origin.file
         yield Hit(spath, f"{spath} holds {'/'.join(sorted(layers))} settings and {where} removes items from it, "
