@@ -135,7 +135,9 @@ def _environment(root: str, trusted: bool) -> jinja2.Environment:
                                "autoescape": False}
     env: jinja2.Environment
     if trusted:
-        env = FlatGlobalsEnvironment(loader=jinja2.FileSystemLoader(root), **options)
+        # The toolkit's own files do not change while it runs: no modification-time check (a stat
+        # per template) on every render. A workspace's templates are still reloaded when edited.
+        env = FlatGlobalsEnvironment(loader=jinja2.FileSystemLoader(root), auto_reload=False, **options)
     else:
         loader = jinja2.ChoiceLoader([_RootedLoader(root), jinja2.FileSystemLoader(str(data_dir("templates")))])
         env = FlatGlobalsSandboxedEnvironment(loader=loader, **options)
