@@ -247,3 +247,25 @@ def test_flat_template_globals_are_jinjas_globals() -> None:
     # The sandbox's own range (bounded) is still the one its templates get.
     with pytest.raises(OverflowError):
         FlatGlobalsSandboxedEnvironment().from_string("{{ range(10**9) }}").render()
+
+
+def test_firmware_entries_from_the_cache_are_the_entries_built_afresh() -> None:
+    from oemkit.render import entries
+    from oemkit.tree import Leaf, Origin, SeqNode
+
+    doc: dict[str, Any] = {"charging": {"max_current_a": 16, "phases": 3}, "display": {"languages": ["de", "en"]}}
+    prov_a: dict[str, Any] = {
+        "charging.max_current_a": Leaf(16, Origin("p/a.yaml", 4, 18)),
+        "display.languages": SeqNode([Leaf("de", Origin("p/a.yaml", 9, 14))], Origin("p/a.yaml", 9, 13)),
+    }
+    # The same lines at other columns, and another line: equal text, then other text.
+    prov_b = {**prov_a, "charging.max_current_a": Leaf(16, Origin("p/a.yaml", 4, 30))}
+    prov_c = {**prov_a, "charging.max_current_a": Leaf(16, Origin("p/a.yaml", 5, 18))}
+    for prov in (prov_a, prov_b, prov_c, prov_a):
+        warm = entries.firmware_entries(doc, prov)
+        entries._cache.clear()
+        assert entries.firmware_entries(doc, prov) == warm
+        by_path = {e.path: e.origin for e in warm}
+        assert by_path["display.languages.1"] == by_path["display.languages.count"] == "p/a.yaml:9"
+        assert by_path["charging.phases"] == "model default"
+    assert {e.path: e.origin for e in entries.firmware_entries(doc, prov_c)}["charging.max_current_a"] == "p/a.yaml:5"

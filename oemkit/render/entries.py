@@ -114,11 +114,15 @@ def _origin_text(node: TNode | None) -> str:
 
 def _value_entry(path: str, value: Any, prov: dict[str, TNode]) -> Entry:
     """The entry of a leaf or a list item (help text from the model)."""
-    node = _node(prov, path) if prov else None
+    node = prov.get(path) if prov else None
+    if node is None and prov:
+        node = _node(prov, path)  # a list item without a node of its own: its list's
     kind = type(value)
     if kind not in _CACHEABLE:
         return _entry(path, value, _origin_text(node), _help(path))
-    key = (path, kind, value, None if node is None else node.origin[:2])
+    # The whole origin (its column too) keys the cache: no slice to build, and an entry made for
+    # another column of the same line is equal anyway.
+    key = (path, kind, value, None if node is None else node.origin)
     hit = _cache.get(key)
     if hit is None:
         hit = _entry(path, value, _origin_text(node), _help(path))
