@@ -148,6 +148,10 @@ def test_environment_is_cached_per_templates_folder(ws: Path) -> None:
     (ws / "templates").mkdir()
     own = environment(ws / "templates")
     assert isinstance(own, SandboxedEnvironment) and own is environment(ws / "templates")
+    # The toolkit's folder by another name (a symlink, a path with '..') is still trusted and the same.
+    (ws / "toolkit-link").symlink_to(data_dir("templates"))
+    assert environment(ws / "toolkit-link") is environment(data_dir("templates"))
+    assert environment(data_dir("templates") / "firmware" / "..") is environment(data_dir("templates"))
 
 
 def _workspace_templates(ws: Path) -> Path:

@@ -150,7 +150,14 @@ def _toolkit_root() -> str:
     return os.path.realpath(data_dir("templates"))
 
 
+@functools.lru_cache(maxsize=1)
+def _toolkit_dir() -> str:
+    return os.fspath(data_dir("templates"))
+
+
 def environment(templates_dir: Path) -> jinja2.Environment:
     """The cached environment for a templates folder (sandboxed unless it is the toolkit's own)."""
+    if os.fspath(templates_dir) == _toolkit_dir():  # the toolkit's folder as it names it: resolved once
+        return _environment(_toolkit_root(), True)
     root = os.path.realpath(templates_dir)  # once per call: the same test as is_trusted, without resolving twice
     return _environment(root, root == _toolkit_root())
