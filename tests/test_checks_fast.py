@@ -1,6 +1,7 @@
 """The fast paths of the checks are sound: the compiled validator screen
 (:class:`oemkit.checks.payloads.SchemaValidator`) never lets through what jsonschema rejects, and the
-comment scans that key the header and Kconfig checks never merge texts the plain patterns keep apart.
+comment scans that key the header and Kconfig checks never merge texts the plain patterns keep apart, and
+the JUnit XML built from cached case elements is byte for byte the whole tree ElementTree writes.
 
 The build validates every document and OCPP payload with a compiled fastjsonschema validator first and
 asks jsonschema only about documents it rejects. That is sound only if the compiled validator is at
@@ -13,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from test_properties import CI
 from oemkit import checks as checks_pkg
 from oemkit.check import check_profile
 from oemkit.checks import payloads
+from oemkit.checks.suite import CheckCase, CheckSuite
 from oemkit.render import render_all
 from oemkit.split import split
 from oemkit.workspace import Workspace
@@ -218,3 +221,16 @@ def test_the_key_scans_equal_the_reference_on_every_rendered_artifact() -> None:
         assert checks_pkg._c_code_identity(header) == _ref_c_code_identity(header) != header
         for name in ("firmware/Kconfig", "firmware/oem.conf"):
             assert checks_pkg._kconfig_code(files[name]) == _ref_kconfig_code(files[name]) != files[name]
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab <>&\"'\n\r\t\x00\x0b\ufffe\u00e9\u4e2d]]>-")), max_size=12)
+_CASES = st.lists(st.builds(CheckCase, name=_TEXT, classname=_TEXT, ok=st.booleans(), message=_TEXT,
+                            skipped=st.booleans(), cached=st.booleans()), max_size=8)
+
+
+@given(_TEXT, _CASES)
+@WIDE
+def test_the_junit_xml_from_cached_case_elements_equals_the_whole_tree(name: str, cases: list[CheckCase]) -> None:
+    suite = CheckSuite(name, cases)
+    assert suite.to_junit_xml() == suite._tree_xml()
+    ET.fromstring(suite.to_junit_xml())  # and it is well-formed XML

@@ -6,6 +6,7 @@ so the same artifacts always give the same bytes and bundles stay reproducible.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -50,21 +51,62 @@ class CheckSuite:
         return [case for case in self.cases if not case.ok]
 
     def to_junit_xml(self) -> bytes:
-        """JUnit XML (one ``testsuite``), byte-for-byte the same for the same results."""
-        counts = {"tests": str(len(self.cases)), "failures": str(len(self.failures)), "errors": "0",
-                  "skipped": str(sum(c.skipped for c in self.cases)), "time": "0"}
+        """JUnit XML (one ``testsuite``), byte-for-byte the same for the same results.
+
+        ElementTree writes every element. Each case's element is written once per process for the
+        same (classname, name, outcome, message), as most profiles of a portfolio share them, and
+        the suite's elements around them: the same bytes as indenting and serialising the whole tree.
+        """
+        if not self.cases:
+            return self._tree_xml()
+        counts = self._counts()
+        return "".join((
+            _XML_DECLARATION, _start_tag("testsuites", {"name": "oemkit checks", **counts}),
+            "\n  ", _start_tag("testsuite", {"name": _xml_text(self.name), **counts}),
+            "\n    ", "\n    ".join(_case_xml(c.classname, c.name, c.ok, c.message, c.skipped) for c in self.cases),
+            "\n  </testsuite>\n</testsuites>\n",
+        )).encode("utf-8")
+
+    def _counts(self) -> dict[str, str]:
+        return {"tests": str(len(self.cases)), "failures": str(len(self.failures)), "errors": "0",
+                "skipped": str(sum(c.skipped for c in self.cases)), "time": "0"}
+
+    def _tree_xml(self) -> bytes:
+        """The whole tree indented and serialised by ElementTree (a suite without cases)."""
+        counts = self._counts()
         root = ET.Element("testsuites", {"name": "oemkit checks", **counts})
         suite = ET.SubElement(root, "testsuite", {"name": _xml_text(self.name), **counts})
         for case in self.cases:
-            el = ET.SubElement(suite, "testcase", {"classname": _xml_text(case.classname),
-                                                   "name": _xml_text(case.name), "time": "0"})
-            message = _xml_text(case.message)
-            if not case.ok:
-                ET.SubElement(el, "failure", {"message": message.split("\n", 1)[0]}).text = message
-            elif case.skipped:
-                ET.SubElement(el, "skipped", {"message": message})
-            elif message:
-                ET.SubElement(el, "system-out").text = message
+            suite.append(_case_element(case.classname, case.name, case.ok, case.message, case.skipped))
         ET.indent(root)
         data: bytes = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
         return data + b"\n"
+
+
+_XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
+
+
+def _case_element(classname: str, name: str, ok: bool, message: str, skipped: bool) -> ET.Element:
+    el = ET.Element("testcase", {"classname": _xml_text(classname), "name": _xml_text(name), "time": "0"})
+    text = _xml_text(message)
+    if not ok:
+        ET.SubElement(el, "failure", {"message": text.split("\n", 1)[0]}).text = text
+    elif skipped:
+        ET.SubElement(el, "skipped", {"message": text})
+    elif text:
+        ET.SubElement(el, "system-out").text = text
+    return el
+
+
+@functools.lru_cache(maxsize=4096)
+def _case_xml(classname: str, name: str, ok: bool, message: str, skipped: bool) -> str:
+    """One ``testcase`` element as ElementTree writes it at its depth in the report (two levels in)."""
+    el = _case_element(classname, name, ok, message, skipped)
+    ET.indent(el, level=2)
+    return ET.tostring(el, encoding="unicode")
+
+
+def _start_tag(tag: str, attrib: dict[str, str]) -> str:
+    """``<tag a="...">`` with ElementTree's attribute escaping (it writes an empty element as ``<tag ... />``)."""
+    empty = ET.tostring(ET.Element(tag, attrib), encoding="unicode")
+    return empty.removesuffix(" />") + ">"
