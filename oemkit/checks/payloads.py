@@ -18,7 +18,6 @@ from importlib import resources
 from typing import Any
 
 import fastjsonschema
-import jsonschema
 
 __all__ = ["PLACEHOLDER_RE", "SchemaValidator", "fill_placeholders", "ocpp_errors", "ocpp_schemas_digest",
            "schema_digest", "software_schema_validator"]
@@ -64,8 +63,7 @@ class SchemaValidator:
     """
 
     def __init__(self, schema: dict[str, Any]) -> None:
-        cls = jsonschema.validators.validator_for(schema)
-        self.jsonschema = cls(schema, format_checker=cls.FORMAT_CHECKER)
+        self.schema = schema
         self.fast: Callable[[Any], Any] | None
         try:
             # Never fill in defaults. No detailed exceptions: a rejected document goes to jsonschema for
@@ -73,6 +71,14 @@ class SchemaValidator:
             self.fast = fastjsonschema.compile(schema, use_default=False, detailed_exceptions=False)
         except Exception:  # an optional speed-up: any failure to compile means "use jsonschema"
             self.fast = None
+
+    @functools.cached_property
+    def jsonschema(self) -> Any:
+        """The jsonschema validator, made (and jsonschema imported) only when a document needs it."""
+        import jsonschema
+
+        cls = jsonschema.validators.validator_for(self.schema)
+        return cls(self.schema, format_checker=cls.FORMAT_CHECKER)
 
     def errors(self, doc: Any, root: str = "(document)") -> list[str]:
         """Readable errors of ``doc`` (path: message; ``root`` names the top), in a stable order; [] when valid."""
