@@ -31,6 +31,8 @@ from oemkit.workspace import Workspace
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from oemkit.render.entries import Entry
+
 __all__ = ["BuildOptions", "BuildReport", "build", "display_path", "iter_build"]
 
 
@@ -94,7 +96,7 @@ class _Rendered:
     extra: list[str]
     extra_sha256: str
     data: dict[str, Any]  # profile.model_dump(mode="json"), shared by the render and the release step
-    entries: list[Any]  # the firmware entries, shared by the render and the checks
+    entries: list[Entry]  # the firmware entries, shared by the render and the checks
 
 
 def _extra_inputs(ws: Workspace, resolved: Any) -> list[str]:

@@ -34,6 +34,8 @@ from oemkit.errors import UsageError
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from oemkit.workspace import Workspace
+
 __all__ = ["STREAMS", "Release", "ReleaseContext"]
 
 STREAMS = ("firmware", "software")
@@ -117,20 +119,16 @@ class Release:
 
     def __init__(self, ctx: ReleaseContext, profile: Any, resolved: Any, firmware: dict[str, Any],
                  software: dict[str, Any], checks: list[dict[str, Any]], files: dict[str, bytes],
-                 data: dict[str, Any] | None = None, *, workspace: Any = None) -> None:
-        # ``workspace``: the build's oemkit.workspace.Workspace of ctx.root, if the caller has one; the
-        # report page checks the logo's real path through it (its folder paths are resolved once).
+                 data: dict[str, Any], *, workspace: Workspace) -> None:
+        # ``data``: the renderer's dump of this profile (read-only). ``workspace``: the build's Workspace of
+        # ctx.root; the report page checks the logo's real path through it (folders resolved once a build).
         self.ctx = ctx
         self.workspace = workspace
         self.profile, self.resolved, self.firmware, self.software = profile, resolved, firmware, software
         self.checks = checks
         self.partner: str = profile.partner.id
         self.bundle_id = f"{profile.partner.id}-{profile.variant}"
-        if data is None:
-            from oemkit.render import profile_data  # here: importing the renderer loads Jinja
-
-            data = profile_data(profile)
-        self.data: dict[str, Any] = data  # the renderer's dump of this profile (read-only)
+        self.data = data
         files["profile.resolved.json"] = _resolved_json(self.bundle_id, resolved, self.data)
         self.files = files
         custom = profile.partner.customization

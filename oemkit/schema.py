@@ -77,12 +77,12 @@ def layer_schema() -> dict[str, Any]:
 
 def region_pack_schema() -> dict[str, Any]:
     """Schema of a region pack: a layer file that must carry the ``region`` facts."""
-    schema = copy.deepcopy(layer_schema())
+    schema = layer_schema()  # a copy of its own
     schema["$id"] = _BASE + "region-pack.schema.json"
     schema["title"] = "oemkit region pack (profiles/regions/<cc>.yaml)"
     schema["required"] = ["schema_version", "region"]
     region_ref = schema["properties"]["region"]["$ref"].split("/")[-1]
-    strict_region = copy.deepcopy(profile_schema()["$defs"][region_ref])
+    strict_region = profile_schema()["$defs"][region_ref]  # from a copy of its own
     schema["$defs"]["RegionPackRegion"] = strict_region
     schema["properties"]["region"] = {"$ref": "#/$defs/RegionPackRegion",
                                       "description": "Market facts; every region pack sets them all."}
