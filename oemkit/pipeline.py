@@ -292,10 +292,22 @@ WINDOW = 128
 
 
 def _windows(paths: list[Path], jobs: int) -> Iterator[list[Path]]:
-    # Several windows per worker, so an uneven last window does not leave a worker idle for long.
-    size = max(8, min(WINDOW, len(paths) // (jobs * 8))) if jobs > 1 else WINDOW
-    for start in range(0, len(paths), size):
-        yield paths[start:start + size]
+    """Windows of :data:`WINDOW` profiles, and with several workers smaller ones at the end.
+
+    A window's new headers compile in one compiler run (~45 ms however few), so windows are as large as
+    they can be; only the last ``2 * jobs`` windows are smaller, so no worker idles long waiting for
+    another's last window (at 1,000 profiles and 2 workers: 10 compiler runs instead of 17).
+    """
+    if jobs <= 1:
+        for start in range(0, len(paths), WINDOW):
+            yield paths[start:start + WINDOW]
+        return
+    small = max(8, min(WINDOW, len(paths) // (jobs * 8)))
+    head = max(0, len(paths) - small * jobs * 2)
+    for start in range(0, head, WINDOW):
+        yield paths[start:min(start + WINDOW, head)]
+    for start in range(head, len(paths), small):
+        yield paths[start:start + small]
 
 
 def iter_build(ws: Workspace, paths: list[Path], options: BuildOptions) -> Iterator[dict[str, Any]]:

@@ -349,6 +349,23 @@ def test_a_build_reads_each_file_once(ws: Path, cli: Callable[..., Result], monk
     assert after["ampera-wallbox-22-de"] != before["ampera-wallbox-22-de"]  # the edit is in the new firmware
 
 
+@pytest.mark.parametrize(("n", "jobs"), [(0, 2), (1, 2), (7, 2), (100, 2), (1000, 2), (1000, 3), (10_000, 2),
+                                         (1000, 1), (129, 1)])
+def test_windows_cover_every_profile_once_large_first(n: int, jobs: int) -> None:
+    from oemkit import pipeline
+
+    paths = [Path(f"p{i}.yaml") for i in range(n)]
+    windows = list(pipeline._windows(paths, jobs))
+    assert [p for w in windows for p in w] == paths and all(windows)
+    assert all(len(w) <= pipeline.WINDOW for w in windows)
+    sizes = [len(w) for w in windows]
+    if jobs > 1 and n >= 1000:  # large windows (few compiler runs), then at least 2 per worker that are smaller
+        assert sizes[0] == pipeline.WINDOW and len(windows) >= 2 * jobs
+        assert sizes[-2 * jobs:] == sorted(sizes[-2 * jobs:], reverse=True)
+    if n == 1000 and jobs == 2:
+        assert len(windows) == 10  # 17 with windows of 62 throughout
+
+
 def test_parallel_no_cache_build_shares_checks_through_a_folder_it_removes(
         ws: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import tempfile

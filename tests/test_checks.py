@@ -168,6 +168,33 @@ def test_documents_must_equal_the_split(ws: Path) -> None:
     assert "differs" in failed(run_checks(files, profile=profile, cache_dir=None), "software.config.json")
 
 
+def test_documents_are_compared_by_value_whatever_their_spelling(ws: Path) -> None:
+    profile, files = rendered(ws, VOLTWAY)
+    same = run_checks(files, profile=profile, cache_dir=None)
+    assert "Other" not in files["software/config.json"].decode()
+    # The byte comparison with the split's own JSON is only a shortcut: other spacing, key order and an
+    # escaped character still equal the split; a changed value or a second document after it do not.
+    doc = json.loads(files["software/config.json"])
+    files["software/config.json"] = json.dumps(doc, sort_keys=True, ensure_ascii=True).encode()
+    assert run_checks(files, profile=profile, cache_dir=None).ok and same.ok
+    _, files = rendered(ws, VOLTWAY)
+    files["software/config.json"] += b"\n{}"
+    assert "not valid UTF-8 JSON" in failed(run_checks(files, profile=profile, cache_dir=None), "software.config.json")
+    _, files = rendered(ws, VOLTWAY)
+    files["firmware/params.json"] = files["firmware/params.json"].replace(b": 32", b": 33", 1)
+    assert b": 33" in files["firmware/params.json"]
+    assert "differs" in failed(run_checks(files, profile=profile, cache_dir=None), "firmware.params.json")
+
+
+def test_secret_names_are_found_by_the_scan_and_the_walk_alike() -> None:
+    docs = [{"a": {"secret": "ONE"}, "b": [{"secret": "TWO"}, {"secret": 3}]}, {"secret": {"secret": "X"}},
+            {"a": "secret", "secret_ish": {"secret": "Y", "more": 1}}, {"k\"secret": 1}, {}]
+    for doc in docs:
+        names = sorted(set(checks_pkg._secret_names(doc)))
+        case = checks_pkg._secrets_case({}, doc)
+        assert case.ok and case.message == f"references only ({', '.join(names) or 'no secrets named'})"
+
+
 def test_a_secret_value_in_any_artifact_fails(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OEMKIT_SECRET_VOLTWAY_CSMS_PASSWORD", "hunter2-but-longer")
     profile, files = rendered(ws, VOLTWAY)

@@ -55,8 +55,11 @@ def _read(cache_dir: Path, key: str) -> Outcome | None:
 def _write(cache_dir: Path, key: str, outcome: Outcome) -> None:
     path = _disk_path(cache_dir, key)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:  # the folder nearly always exists: a mkdir per result would cost a system call each
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump({"ok": outcome[0], "message": outcome[1], "skipped": outcome[2]}, fh)
         os.replace(tmp, path)
