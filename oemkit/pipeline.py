@@ -10,12 +10,10 @@ processes, each streaming its share), so memory does not grow with the portfolio
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import re
 import signal
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,7 +117,7 @@ def _shares_checks(options: BuildOptions) -> bool:
 class _Builder:
     """Per-process build state: the workspace, options, and what is the same for every profile."""
 
-    def __init__(self, root: Path, options: BuildOptions, scratch: Path | None = None) -> None:
+    def __init__(self, root: Path, options: BuildOptions) -> None:
         from oemkit import __version__
 
         self.ws = Workspace(root, frozen_files=True)  # a build reads each file once
@@ -132,9 +130,11 @@ class _Builder:
         # Artifact check results are keyed by content (artifact code, expected values, tool versions), so
         # they are shared by every output folder of the workspace, beside `oemkit check`'s cache: a fresh
         # output folder (CI) still compiles only the firmware headers it has never seen. --no-cache and a
-        # release (whose report must come from checks run for it): none, but the workers of one build
-        # still share theirs (``scratch``, removed with the build).
-        self.check_cache = self.ws.root / buildcache.CACHE_DIR / "artifacts" if _shares_checks(options) else scratch
+        # release (whose report must come from checks run for it): each process keeps its results in
+        # memory only. Variants that share firmware are neighbours, so they share a window and a worker:
+        # at 1,000 profiles two workers compiled 355 headers for 350 distinct ones, where a folder shared
+        # by the workers cost a file per result and its removal.
+        self.check_cache = self.ws.root / buildcache.CACHE_DIR / "artifacts" if _shares_checks(options) else None
         self.collector = WindowCollector()
         self.records = buildcache.Records(options.out_dir)
         self.key: Ed25519PrivateKey | None = None
@@ -274,12 +274,12 @@ class _Builder:
 _builder: _Builder | None = None
 
 
-def _init(root: Path, options: BuildOptions, scratch: Path | None) -> None:
+def _init(root: Path, options: BuildOptions) -> None:
     global _builder
     # Ctrl-C reaches the whole process group: the parent stops the pool; workers must not each
     # print a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _builder = _Builder(root, options, scratch)
+    _builder = _Builder(root, options)
 
 
 def _work(paths: list[str]) -> list[dict[str, Any]]:
@@ -331,12 +331,7 @@ def iter_build(ws: Workspace, paths: list[Path], options: BuildOptions) -> Itera
     ctx = multiprocessing.get_context(method)
     jobs = min(options.jobs, len(paths))
     windows = [[str(p) for p in w] for w in _windows(paths, jobs)]
-    # Without the workspace cache the workers share check results through a folder of this build only,
-    # so firmware two workers both meet still compiles once.
-    with contextlib.ExitStack() as stack:
-        scratch = None if _shares_checks(options) else Path(stack.enter_context(
-            tempfile.TemporaryDirectory(prefix="oemkit-build-")))
-        pool = stack.enter_context(ctx.Pool(jobs, initializer=_init, initargs=(ws.root, options, scratch)))
+    with ctx.Pool(jobs, initializer=_init, initargs=(ws.root, options)) as pool:
         for results in pool.imap_unordered(_work, windows):
             yield from results
 
