@@ -173,13 +173,8 @@ def _document_case(files: dict[str, bytes], path: str, expected: dict[str, Any],
 
     name, classname = f"equals the split document and validates against {schema}", _classname(path)
     data = files.get(path)
-    # The built-in templates write the document as orjson's two-space JSON of the split and a newline:
-    # the same bytes prove it equal without parsing it (they parse to ``expected`` exactly). Any other
-    # spelling is parsed and compared.
-    dumped = _indented_json(expected) if data is not None else None
-    same = dumped is not None and data is not None and data.startswith(dumped) and data[len(dumped):] in (b"", b"\n")
     doc: Any = expected
-    if not same:
+    if data is None or not _is_split_json(data, expected):
         doc, problem = _load_json(files, path)
         if problem:
             return CheckCase(name, classname, False, problem)
@@ -194,12 +189,16 @@ def _document_case(files: dict[str, bytes], path: str, expected: dict[str, Any],
     return _cached_case(name, classname, key, _IN_MEMORY, run)
 
 
-def _indented_json(value: Any) -> bytes | None:
-    """orjson's two-space JSON of ``value``, or None when orjson cannot write it."""
+def _is_split_json(data: bytes, expected: Any) -> bool:
+    """Is ``data`` orjson's two-space JSON of ``expected`` (and a newline), as the built-in templates write it?
+
+    Then it parses to ``expected`` exactly, and no parse is needed; any other spelling is parsed and compared.
+    """
     try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2)
-    except TypeError:
-        return None
+        dumped = orjson.dumps(expected, option=orjson.OPT_INDENT_2)
+    except TypeError:  # outside orjson's range: the parse decides
+        return False
+    return data.startswith(dumped) and data[len(dumped):] in (b"", b"\n")
 
 
 def _provisioning_case(files: dict[str, bytes], version: str) -> CheckCase:

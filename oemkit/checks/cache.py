@@ -7,13 +7,14 @@ workers may share a cache folder.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+
+from oemkit import atomic
 
 __all__ = ["Outcome", "cached", "clear_memory", "digest", "lookup", "store"]
 
@@ -53,18 +54,11 @@ def _read(cache_dir: Path, key: str) -> Outcome | None:
 
 
 def _write(cache_dir: Path, key: str, outcome: Outcome) -> None:
-    path = _disk_path(cache_dir, key)
-    try:
-        try:  # the folder nearly always exists: a mkdir per result would cost a system call each
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"ok": outcome[0], "message": outcome[1], "skipped": outcome[2]}, fh)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    data = json.dumps({"ok": outcome[0], "message": outcome[1], "skipped": outcome[2]}).encode("utf-8")
+    # A result is only an optimisation: atomic against a killed writer, not fsynced, and a cache that
+    # cannot be written only costs time.
+    with contextlib.suppress(OSError):
+        atomic.write_bytes(_disk_path(cache_dir, key), data, durable=False)
 
 
 def lookup(key: str, cache_dir: Path | None) -> Outcome | None:
